@@ -1,0 +1,194 @@
+"""Convert annotated corpora to spaCy DocBin, and DocBin back to NeMo / Prodigy.
+
+    python scripts/convert.py iob   INPUT.iob   OUTPUT.spacy
+    python scripts/convert.py csv   INPUT.csv   OUTPUT.spacy
+    python scripts/convert.py jsonl INPUT.jsonl OUTPUT.spacy
+    python scripts/convert.py nemo  INPUT_DIR   OUTPUT.spacy [--split train]
+    python scripts/convert.py to-nemo  INPUT.spacy OUTDIR [--split train]
+    python scripts/convert.py to-jsonl INPUT.spacy OUTPUT.jsonl
+
+Strict by default: the first bad record stops the conversion with FILE:LINE and
+the reason (exit code 1). ``--lenient`` skips bad records into
+OUTPUT.rejects.jsonl and reports how many. Statistics go to corpus/stats.json
+(beside OUTPUT) under the output's name.
+"""
+from pathlib import Path
+from typing import Callable, Optional
+
+import spacy
+import srsly
+import typer
+
+from custom_ner.convert import (
+    Conversion,
+    convert_csv,
+    convert_iob,
+    convert_jsonl,
+    convert_nemo,
+    default_stats_path,
+    save_conversion,
+)
+from custom_ner.docs import read_docbin
+from custom_ner.cli import fail, msg
+from custom_ner.errors import ConversionError
+from custom_ner.labels import DEFAULT_LABEL_MAP, LabelMap
+from custom_ner.nemo import write_nemo
+from custom_ner.prodigy import doc_to_record
+from custom_ner.stats import corpus_stats, stats_table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+LABEL_MAP = typer.Option(DEFAULT_LABEL_MAP, "--label-map", help="Label map JSON (configs/labels.json)")
+TAG_SCHEME = typer.Option("auto", "--tag-scheme", help="auto, iob1 or iob2")
+N_SENTS = typer.Option(10, "--n-sents", help="Sentences per Doc (0: one Doc per document)")
+LENIENT = typer.Option(False, "--lenient", help="Skip bad records into OUTPUT.rejects.jsonl")
+STATS = typer.Option(None, "--stats", help="Stats JSON to update [default: beside OUTPUT]")
+
+
+def _run(convert: Callable[[LabelMap], Conversion], output: Path, label_map: Path, stats: Optional[Path]) -> None:
+    """Run one conversion, write its outputs and report; bad input exits with code 1."""
+    try:
+        labels = LabelMap.from_file(label_map)
+        conv = convert(labels)
+    except (ConversionError, ValueError, OSError) as err:
+        fail(err)
+    stats_path = stats or default_stats_path(output)
+    entry = save_conversion(conv, output, labels.labels, stats_path)
+    scheme = f", tag scheme {conv.tag_scheme.upper()}" if conv.tag_scheme else ""
+    msg.good(f"Wrote {entry['docs']} docs to {output}{scheme}")
+    msg.table(stats_table(entry), header=("", "count"), aligns=("l", "r"))
+    for what in ("dropped_by_label_map", "skipped"):
+        if entry[what]:
+            msg.info(f"{what.replace('_', ' ')}: {entry[what]}")
+    if conv.rejects:
+        msg.warn(f"{len(conv.rejects)} bad record(s) skipped, written to {entry['rejects_file']}")
+    msg.info(f"Statistics written to {stats_path}")
+
+
+@app.command("iob")
+def iob_cli(
+    input_path: Path = typer.Argument(..., help="CoNLL column file (IOB1 or IOB2)"),
+    output: Path = typer.Argument(..., help="Output .spacy file"),
+    token_col: int = typer.Option(0, help="Column of the token (negative counts from the end)"),
+    tag_col: int = typer.Option(-1, help="Column of the NER tag (negative counts from the end)"),
+    label_scheme: str = typer.Option("conll", help="Scheme of the label map the tags use"),
+    tag_scheme: str = TAG_SCHEME,
+    n_sents: int = N_SENTS,
+    encoding: str = typer.Option("utf-8", help="Text encoding of the input"),
+    label_map: Path = LABEL_MAP,
+    lenient: bool = LENIENT,
+    stats: Optional[Path] = STATS,
+) -> None:
+    """CoNLL-style column files; -DOCSTART- starts a new Doc."""
+    _run(
+        lambda lm: convert_iob(
+            input_path, lm, label_scheme=label_scheme, tag_scheme=tag_scheme, token_col=token_col,
+            tag_col=tag_col, n_sents=n_sents, encoding=encoding, lenient=lenient,
+        ),
+        output, label_map, stats,
+    )
+
+
+@app.command("csv")
+def csv_cli(
+    input_path: Path = typer.Argument(..., help="Token CSV (Kaggle GMB layout)"),
+    output: Path = typer.Argument(..., help="Output .spacy file"),
+    sentence_column: str = typer.Option("Sentence #", help="Column with the (forward-filled) sentence id"),
+    word_column: str = typer.Option("Word", help="Column with the token"),
+    tag_column: str = typer.Option("Tag", help="Column with the NER tag"),
+    delimiter: str = typer.Option(",", help="Field delimiter"),
+    label_scheme: str = typer.Option("gmb", help="Scheme of the label map the tags use"),
+    tag_scheme: str = TAG_SCHEME,
+    n_sents: int = N_SENTS,
+    encoding: str = typer.Option("cp1252", help="Text encoding of the input"),
+    label_map: Path = LABEL_MAP,
+    lenient: bool = LENIENT,
+    stats: Optional[Path] = STATS,
+) -> None:
+    """One token per row, sentence id on the first row of each sentence."""
+    columns = {"sentence": sentence_column, "word": word_column, "tag": tag_column}
+    _run(
+        lambda lm: convert_csv(
+            input_path, lm, label_scheme=label_scheme, tag_scheme=tag_scheme, columns=columns,
+            n_sents=n_sents, encoding=encoding, delimiter=delimiter, lenient=lenient,
+        ),
+        output, label_map, stats,
+    )
+
+
+@app.command("jsonl")
+def jsonl_cli(
+    input_path: Path = typer.Argument(..., help="Prodigy ner.manual JSONL"),
+    output: Path = typer.Argument(..., help="Output .spacy file"),
+    label_scheme: str = typer.Option("custom_ner", help="Scheme of the label map the spans use"),
+    lang: str = typer.Option("en", help="Tokenizer language for records without 'tokens'"),
+    label_map: Path = LABEL_MAP,
+    lenient: bool = LENIENT,
+    stats: Optional[Path] = STATS,
+) -> None:
+    """Accepted Prodigy examples; reject/ignore answers are counted and skipped."""
+    _run(
+        lambda lm: convert_jsonl(input_path, lm, label_scheme=label_scheme, lang=lang, lenient=lenient),
+        output, label_map, stats,
+    )
+
+
+@app.command("nemo")
+def nemo_cli(
+    input_dir: Path = typer.Argument(..., help="Directory with text_<split>.txt and labels_<split>.txt"),
+    output: Path = typer.Argument(..., help="Output .spacy file"),
+    split: Optional[str] = typer.Option(None, help="Split to read (needed if there are several)"),
+    label_scheme: str = typer.Option("custom_ner", help="Scheme of the label map the tags use"),
+    tag_scheme: str = TAG_SCHEME,
+    n_sents: int = N_SENTS,
+    encoding: str = typer.Option("utf-8", help="Text encoding of the input"),
+    label_map: Path = LABEL_MAP,
+    lenient: bool = LENIENT,
+    stats: Optional[Path] = STATS,
+) -> None:
+    """NeMo / TAO token-classification data (one sentence per line)."""
+    _run(
+        lambda lm: convert_nemo(
+            input_dir, lm, split=split, label_scheme=label_scheme, tag_scheme=tag_scheme,
+            n_sents=n_sents, encoding=encoding, lenient=lenient,
+        ),
+        output, label_map, stats,
+    )
+
+
+def _load_docs(input_path: Path):
+    if not input_path.exists():
+        fail(f"{input_path}: file not found")
+    return read_docbin(input_path, spacy.blank("en").vocab)
+
+
+@app.command("to-nemo")
+def to_nemo_cli(
+    input_path: Path = typer.Argument(..., help="Input .spacy file"),
+    output_dir: Path = typer.Argument(..., help="Directory for text_<split>.txt, labels_<split>.txt, label_ids.csv"),
+    split: Optional[str] = typer.Option(None, help="Split name [default: the input's file name stem]"),
+    label_map: Path = LABEL_MAP,
+) -> None:
+    """Export a DocBin for NeMo / TAO token classification (IOB2 tags)."""
+    docs = _load_docs(input_path)
+    split = split or input_path.stem
+    counts = write_nemo(docs, output_dir, split, LabelMap.from_file(label_map).labels)
+    msg.good(f"Wrote {counts['sentences']} sentences to {output_dir}/text_{split}.txt, labels_{split}.txt")
+    msg.table(list(counts.items()), aligns=("l", "r"))
+
+
+@app.command("to-jsonl")
+def to_jsonl_cli(
+    input_path: Path = typer.Argument(..., help="Input .spacy file"),
+    output: Path = typer.Argument(..., help="Output Prodigy JSONL"),
+) -> None:
+    """Export a DocBin as Prodigy JSONL (text, tokens, spans) for correction."""
+    docs = _load_docs(input_path)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    srsly.write_jsonl(output, (doc_to_record(doc) for doc in docs))
+    stats = corpus_stats(docs)
+    msg.good(f"Wrote {stats['docs']} records ({stats['entities']} spans) to {output}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,69 @@
+"""Shared fixtures: paths of the project, its label map and the fixture data."""
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Tuple
+
+import pytest
+import spacy
+import srsly
+
+from custom_ner.labels import LabelMap
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE_DATA = FIXTURES / "data"
+REAL_DATA = (ROOT / ".." / "shared" / "data").resolve()
+
+
+@pytest.fixture(scope="session")
+def label_map() -> LabelMap:
+    return LabelMap.from_file(ROOT / "configs" / "labels.json")
+
+
+@pytest.fixture(scope="session")
+def nlp_en():
+    return spacy.blank("en")
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write text (or bytes) to a file under tmp_path and return its path."""
+
+    def _write(name: str, content, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding=encoding)
+        return path
+
+    return _write
+
+
+def real_data_or_skip(*parts: str) -> Path:
+    path = REAL_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path}")
+    return path
+
+
+def make_fixture_project(tmp_path: Path) -> Tuple[Path, Path]:
+    """A copy of the project whose assets are the fixture datasets (checksums updated).
+
+    Returns (project_dir, data_dir); the workflow then runs with
+    ``--vars.data_dir data_dir`` exactly as on the real data.
+    """
+    project = tmp_path / "project"
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    project.mkdir()
+    for name in ("configs", "scripts"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    config = srsly.read_yaml(ROOT / "project.yml")
+    for asset in config["assets"]:
+        rel = asset["dest"].replace("${vars.data_dir}/", "")
+        asset["checksum"] = hashlib.md5((data / rel).read_bytes()).hexdigest()
+    srsly.write_yaml(project / "project.yml", config)
+    return project, data

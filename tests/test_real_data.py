@@ -1,0 +1,40 @@
+"""Checks on the real datasets; skipped where ../shared/data is absent."""
+import pytest
+
+from conftest import real_data_or_skip
+from custom_ner.convert import convert_iob, convert_jsonl
+
+pytestmark = pytest.mark.data
+
+# Counts from ../shared/data/README.md (verified there independently).
+CONLL = {
+    "train": {"sentences": 14041, "tokens": 203621, "PERSON": 6600, "LOC": 7140, "ORG": 6321, "MISC": 3438},
+    "dev": {"sentences": 3250, "tokens": 51362, "PERSON": 1842, "LOC": 1837, "ORG": 1341, "MISC": 922},
+    "test": {"sentences": 3453, "tokens": 46435, "PERSON": 1617, "LOC": 1668, "ORG": 1661, "MISC": 702},
+}
+GOLD = {
+    "train": {"docs": 624, "ORG": 920, "TICKER": 843, "LOC": 268, "MISC": 192, "PERSON": 83},
+    "dev": {"docs": 200, "ORG": 290, "TICKER": 253, "LOC": 81, "MISC": 49, "PERSON": 16},
+}
+
+
+@pytest.mark.parametrize("split", sorted(CONLL))
+def test_conll2003_converts_to_the_published_counts(label_map, split):
+    path = real_data_or_skip("conll2003", f"{split}.iob")
+    conv = convert_iob(path, label_map)
+    stats = conv.stats(label_map.labels)
+    assert conv.tag_scheme == "iob1"
+    expected = CONLL[split]
+    assert stats["sentences"] == expected["sentences"] and stats["tokens"] == expected["tokens"]
+    for label in ("PERSON", "LOC", "ORG", "MISC"):
+        assert stats["entities_per_label"][label] == expected[label]
+
+
+@pytest.mark.parametrize("split", sorted(GOLD))
+def test_ner_gold_converts_every_span(label_map, split):
+    path = real_data_or_skip("ner_gold", f"{split}.jsonl")
+    conv = convert_jsonl(path, label_map)
+    stats = conv.stats(label_map.labels)
+    assert stats["docs"] == GOLD[split]["docs"] and len(conv.rejects) == 0
+    for label in ("ORG", "TICKER", "LOC", "MISC", "PERSON"):
+        assert stats["entities_per_label"][label] == GOLD[split][label]
