@@ -12,12 +12,22 @@ import srsly
 import spacy.training.loop as loop
 from spacy import util
 from spacy.cli.train import train as spacy_train
+from thinc.api import prefer_gpu
+
+from .transformer import cpu_overrides
 
 
 def logger_output_file(config_path: Union[str, Path], overrides: Dict[str, Any]) -> Optional[Path]:
     config = util.load_config(config_path, overrides=overrides, interpolate=True)
     output = config["training"]["logger"].get("output_file")
     return Path(output) if output else None
+
+
+def choose_device(gpu_id: int) -> int:
+    """The GPU id to train on, or -1: a GPU id on a machine without one falls back to CPU."""
+    if gpu_id < 0:
+        return -1
+    return gpu_id if prefer_gpu(gpu_id) else -1
 
 
 def train(
@@ -29,9 +39,13 @@ def train(
     """Run ``spacy train`` and write ``output_dir/train_summary.json``.
 
     A stale JSONL training log is removed first: spaCy's ConsoleLogger.v3
-    silently stops logging when its output file already exists.
+    silently stops logging when its output file already exists. On CPU,
+    transformer components train with mixed precision off (a CUDA feature).
     """
     overrides = dict(overrides or {})
+    if use_gpu < 0:
+        config = util.load_config(config_path, overrides=overrides, interpolate=False)
+        overrides.update(cpu_overrides(config))
     log_file = logger_output_file(config_path, overrides)
     if log_file is not None and log_file.exists():
         log_file.unlink()
@@ -56,6 +70,7 @@ def train(
         "config": str(config_path),
         "overrides": {k: v for k, v in overrides.items()},
         "gpu_id": use_gpu,
+        "device": "gpu" if use_gpu >= 0 else "cpu",
         "seconds": round(seconds, 1),
         "steps": seen.get("step", 0),
         "epochs": seen.get("epoch", 0),

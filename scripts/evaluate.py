@@ -14,6 +14,7 @@ import typer
 from spacy.util import fix_random_seed
 from custom_ner.cli import fail, msg
 
+from custom_ner.training import choose_device
 from custom_ner.evaluation import evaluate_path, format_report, labels_of
 from custom_ner.labels import DEFAULT_LABEL_MAP, LabelMap
 
@@ -29,8 +30,8 @@ def main(
     if not data_path.exists():
         fail(f"{data_path}: evaluation data not found")
     fix_random_seed(0)
-    if gpu_id >= 0:
-        spacy.require_gpu(gpu_id)
+    if gpu_id >= 0 and choose_device(gpu_id) < 0:
+        msg.warn(f"GPU {gpu_id} is not available (no GPU or no cupy); evaluating on CPU")
     nlp = spacy.load(model)
     data = evaluate_path(nlp, data_path, batch_size)
     data["model"] = str(model)

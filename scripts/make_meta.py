@@ -58,13 +58,20 @@ def build_meta(
     train_summary: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
     nlp = spacy.load(model)
-    kind = "Transformer" if "transformer" in nlp.pipe_names else "CPU (tok2vec + ner)"
+    is_trf = "transformer" in nlp.pipe_names
+    kind = "Transformer (spacy-transformers + ner)" if is_trf else "CPU (tok2vec + ner)"
     labels = list(nlp.get_pipe("ner").labels)
+    sources = SOURCES[:2]
+    if is_trf:
+        name = Path(str(nlp.config["components"]["transformer"]["model"]["name"])).name
+        sources.append({"name": f"pretrained transformer {name} (Hugging Face)", "author": "see the model card"})
+    else:
+        sources.append(SOURCES[2])
     meta: Dict[str, Any] = {
         "description": DESCRIPTION.format(pipeline=kind),
         "author": "en_custom_ner project",
         "license": LICENSE,
-        "sources": SOURCES,
+        "sources": sources,
         "performance": {key: conll_test[key] for key in PERFORMANCE_KEYS if key in conll_test},
         "evaluation": {"conll2003_test": conll_test, "ner_gold_dev": gold_dev},
         "notes": "\n\n".join(

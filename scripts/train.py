@@ -13,7 +13,7 @@ import typer
 from spacy.cli._util import parse_config_overrides
 from custom_ner.cli import fail, msg
 
-from custom_ner.training import train
+from custom_ner.training import choose_device, train
 
 app = typer.Typer(add_completion=False)
 
@@ -34,7 +34,10 @@ def main(
         overrides["training.max_steps"] = max_steps
     if eval_frequency:
         overrides["training.eval_frequency"] = eval_frequency
-    summary = train(config_path, output_dir, use_gpu=gpu_id, overrides=overrides)
+    device = choose_device(gpu_id)
+    if device != gpu_id:
+        msg.warn(f"GPU {gpu_id} is not available (no GPU or no cupy); training on CPU")
+    summary = train(config_path, output_dir, use_gpu=device, overrides=overrides)
     msg.good(
         f"Trained {summary['steps']} steps ({summary['words']} words) in {summary['seconds']:.0f} s: "
         f"{summary['words_per_second']:.0f} words/s; best dev score {summary['best_dev_score']}"
