@@ -17,12 +17,6 @@ from thinc.api import prefer_gpu
 from .transformer import cpu_overrides
 
 
-def logger_output_file(config_path: Union[str, Path], overrides: Dict[str, Any]) -> Optional[Path]:
-    config = util.load_config(config_path, overrides=overrides, interpolate=True)
-    output = config["training"]["logger"].get("output_file")
-    return Path(output) if output else None
-
-
 def choose_device(gpu_id: int) -> int:
     """The GPU id to train on, or -1: a GPU id on a machine without one falls back to CPU."""
     if gpu_id < 0:
@@ -43,10 +37,11 @@ def train(
     transformer components train with mixed precision off (a CUDA feature).
     """
     overrides = dict(overrides or {})
+    config = util.load_config(config_path, overrides=overrides, interpolate=True)
     if use_gpu < 0:
-        config = util.load_config(config_path, overrides=overrides, interpolate=False)
         overrides.update(cpu_overrides(config))
-    log_file = logger_output_file(config_path, overrides)
+    output = config["training"]["logger"].get("output_file")
+    log_file = Path(output) if output else None
     if log_file is not None and log_file.exists():
         log_file.unlink()
     seen: Dict[str, Any] = {}

@@ -63,8 +63,12 @@ def build_meta(
     labels = list(nlp.get_pipe("ner").labels)
     sources = SOURCES[:2]
     if is_trf:
-        name = Path(str(nlp.config["components"]["transformer"]["model"]["name"])).name
-        sources.append({"name": f"pretrained transformer {name} (Hugging Face)", "author": "see the model card"})
+        name = nlp.config["components"]["transformer"]["model"]["name"]  # hub name or local directory
+        hf = nlp.get_pipe("transformer").model.transformer.config
+        sources.append({
+            "name": f"pretrained {hf.model_type} encoder ({hf.num_hidden_layers} layers, hidden size {hf.hidden_size}): {name}",
+            "author": "see the model's card",
+        })
     else:
         sources.append(SOURCES[2])
     meta: Dict[str, Any] = {
