@@ -1,0 +1,46 @@
+"""Inference speed of a pipeline, measured the same way for every model.
+
+Speed claims in the README and the notes come from here, so that two models are
+compared on the same texts, batch size and process count, after the same warm-up.
+"""
+import time
+from typing import Any, Dict, List, Sequence
+
+from spacy.language import Language
+
+
+def measure_speed(
+    nlp: Language,
+    texts: Sequence[str],
+    batch_size: int = 128,
+    n_process: int = 1,
+    repeats: int = 1,
+    warmup: int = 20,
+) -> Dict[str, Any]:
+    """Time ``nlp.pipe`` over ``texts`` ``repeats`` times after a warm-up pass.
+
+    The warm-up keeps one-off costs (lazy allocation, first-call compilation) out of
+    the rate; every repeat is reported because the spread is part of the result.
+    """
+    if not texts:
+        raise ValueError("no texts to measure")
+    if batch_size < 1 or n_process < 1 or repeats < 1:
+        raise ValueError("batch_size, n_process and repeats must be at least 1")
+    list(nlp.pipe(texts[:warmup], batch_size=batch_size))
+    runs: List[Dict[str, float]] = []
+    n_words = 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        n_words = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process))
+        seconds = time.perf_counter() - start
+        runs.append({"seconds": seconds, "words_per_second": n_words / seconds, "texts_per_second": len(texts) / seconds})
+    rates = [run["words_per_second"] for run in runs]
+    return {
+        "n_texts": len(texts),
+        "n_words": n_words,
+        "batch_size": batch_size,
+        "n_process": n_process,
+        "runs": runs,
+        "words_per_second_min": min(rates),
+        "words_per_second_max": max(rates),
+    }

@@ -1,0 +1,50 @@
+"""Inference words/s of a pipeline on the texts of a DocBin (a benchmark, not a test).
+
+    python scripts/benchmark_speed.py MODEL DATA.spacy [--batch-size 128] [--n-process 1] [--repeats 2] [--output speed.json]
+
+Prints every repeat; the README's speed figures were measured with this script.
+"""
+import os
+import platform
+from pathlib import Path
+from typing import Optional
+
+import spacy
+import srsly
+import typer
+
+from custom_ner.cli import fail, msg
+from custom_ner.docs import read_docbin
+from custom_ner.speed import measure_speed
+
+
+def main(
+    model: str = typer.Argument(..., help="Pipeline directory or installed package"),
+    data_path: Path = typer.Argument(..., help="DocBin (.spacy) whose texts are annotated"),
+    batch_size: int = typer.Option(128, min=1, help="nlp.pipe batch size"),
+    n_process: int = typer.Option(1, min=1, help="nlp.pipe processes"),
+    repeats: int = typer.Option(2, min=1, help="Timed passes over the texts"),
+    output: Optional[Path] = typer.Option(None, help="Write the figures as JSON"),
+) -> None:
+    if not data_path.exists():
+        fail(f"{data_path}: benchmark data not found")
+    nlp = spacy.load(model)
+    texts = [doc.text for doc in read_docbin(data_path, nlp.vocab)]
+    if not texts:
+        fail(f"{data_path}: no documents")
+    result = measure_speed(nlp, texts, batch_size=batch_size, n_process=n_process, repeats=repeats)
+    result.update(model=model, data=str(data_path), cpus=os.cpu_count(), machine=platform.platform())
+    for i, run in enumerate(result["runs"], 1):
+        msg.info(f"run {i}: {result['n_words']} words in {run['seconds']:.2f} s = {run['words_per_second']:,.0f} words/s")
+    msg.good(
+        f"{model}: {result['words_per_second_min']:,.0f}-{result['words_per_second_max']:,.0f} words/s "
+        f"(batch {batch_size}, {n_process} process(es), {result['n_texts']} texts)"
+    )
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(output, result)
+        msg.good(f"Saved {output}")
+
+
+if __name__ == "__main__":
+    typer.run(main)
