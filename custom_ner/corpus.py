@@ -10,8 +10,10 @@ are hyper-parameters, so they live in the config:
     path = ${paths.train}
     weights = {"gold-train": 3}
 
-Files not named in ``weights`` are read once. The reader is registered through
-an entry point (``spacy_readers``), so plain ``python -m spacy train`` finds it
+Files not named in ``weights`` are read once. ``extra`` (a file or directory,
+``${paths.silver}`` in the configs) adds files without putting them under
+``path``, so the model trained without silver data reads ``path`` alone.
+The reader is registered through an entry point (``spacy_readers``), so plain ``python -m spacy train`` finds it
 once this project is installed; a packaged pipeline does not need it to load.
 """
 from pathlib import Path
@@ -31,6 +33,7 @@ class WeightedCorpus:
         path: Union[str, Path],
         weights: Dict[str, int],
         *,
+        extra: Optional[Union[str, Path]] = None,
         max_length: int = 0,
         gold_preproc: bool = False,
         limit: int = 0,
@@ -39,6 +42,11 @@ class WeightedCorpus:
         files = walk_corpus(path, ".spacy")
         if not files:
             raise ValueError(f"{path}: no .spacy files found")
+        if extra is not None:
+            more = walk_corpus(extra, ".spacy")
+            if not more:
+                raise ValueError(f"{extra}: no .spacy files found (extra corpus)")
+            files = files + [f for f in more if f not in files]
         stems = {Path(f).stem for f in files}
         unknown = sorted(set(weights) - stems)
         if unknown:
@@ -66,6 +74,7 @@ class WeightedCorpus:
 def create_weighted_corpus(
     path: Optional[Path],
     weights: Dict[str, int],
+    extra: Optional[Path] = None,
     max_length: int = 0,
     gold_preproc: bool = False,
     limit: int = 0,
@@ -75,5 +84,5 @@ def create_weighted_corpus(
     if path is None:
         raise ValueError("custom_ner.WeightedCorpus.v1: path is not set (paths.train?)")
     return WeightedCorpus(
-        path, dict(weights), max_length=max_length, gold_preproc=gold_preproc, limit=limit, augmenter=augmenter
+        path, dict(weights), extra=extra, max_length=max_length, gold_preproc=gold_preproc, limit=limit, augmenter=augmenter
     )

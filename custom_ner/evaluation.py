@@ -5,13 +5,17 @@ The JSON keeps spaCy's own keys (``ents_p``, ``ents_r``, ``ents_f``,
 adds ``ents_support`` (gold and predicted entities per label) so a report can
 show support and every figure can be traced back to one file.
 """
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from spacy.language import Language
 from spacy.scorer import Scorer
+from spacy.tokens import Doc, Span
 from spacy.training import Corpus, Example
+
+from .docs import read_docbin
 
 SPACY_KEYS = ("token_acc", "token_p", "token_r", "token_f", "ents_p", "ents_r", "ents_f", "speed")
 
@@ -110,3 +114,55 @@ def labels_of(nlp: Language, preferred: Iterable[str] = ()) -> List[str]:
     labels = list(preferred)
     own = nlp.get_pipe("ner").labels if "ner" in nlp.pipe_names else ()
     return labels + [label for label in own if label not in labels]
+
+
+def map_entities(doc: Doc, mapping: Dict[str, Optional[str]]) -> Doc:
+    """``doc`` with its entity labels mapped (another scheme's labels to ours); a label
+    mapped to None or absent from ``mapping`` is dropped, exactly as the label map says."""
+    doc.ents = [Span(doc, e.start, e.end, label=mapping[e.label_]) for e in doc.ents if mapping.get(e.label_)]
+    return doc
+
+
+def evaluate_mapped(
+    nlp: Language, data_path: Union[str, Path], mapping: Dict[str, Optional[str]], batch_size: int = 256
+) -> Dict[str, Any]:
+    """Score a pipeline with another label scheme (en_core_web_sm's OntoNotes labels)
+    against our gold data: its predictions are mapped with ``mapping`` first."""
+    gold = read_docbin(data_path, nlp.vocab)
+    start = time.perf_counter()
+    predicted = [map_entities(doc, mapping) for doc in nlp.pipe((g.text for g in gold), batch_size=batch_size)]
+    seconds = time.perf_counter() - start
+    examples = [Example(p, g) for p, g in zip(predicted, gold)]
+    scores = Scorer.score_spans(examples, "ents")
+    data: Dict[str, Any] = {key: scores[key] for key in ("ents_p", "ents_r", "ents_f")}
+    data["ents_per_type"] = scores.get("ents_per_type") or {}
+    data["speed"] = sum(len(g) for g in gold) / seconds if seconds else None
+    gold_counts: Counter = Counter(e.label_ for g in gold for e in g.ents)
+    pred_counts: Counter = Counter(e.label_ for p in predicted for e in p.ents)
+    data["ents_support"] = {
+        label: {"gold": gold_counts[label], "predicted": pred_counts[label]}
+        for label in sorted(set(gold_counts) | set(pred_counts))
+    }
+    data["n_docs"] = len(gold)
+    data["n_words"] = sum(len(g) for g in gold)
+    return data
+
+
+def compare_runs(runs: Dict[str, Dict[str, Any]], labels: Sequence[str]) -> List[Dict[str, Any]]:
+    """Rows ``{"label", "support", <run name>: F1 or None, ...}`` for side-by-side tables:
+    one per label, then "all" (micro F). F1 is None where the label has no gold support
+    (nothing to score; its spurious predictions lower "all")."""
+    rows = []
+    for label in [*labels, "all"]:
+        row: Dict[str, Any] = {"label": label}
+        for name, data in runs.items():
+            if label == "all":
+                row["support"] = sum(s.get("gold", 0) for s in (data.get("ents_support") or {}).values())
+                row[name] = data.get("ents_f") or 0.0
+                continue
+            support = (data.get("ents_support") or {}).get(label, {})
+            row["support"] = support.get("gold", 0)
+            row[f"{name} predicted"] = support.get("predicted", 0)
+            row[name] = (data.get("ents_per_type") or {}).get(label, {}).get("f", 0.0) if row["support"] else None
+        rows.append(row)
+    return rows

@@ -59,7 +59,7 @@ def make_fixture_project(tmp_path: Path) -> Tuple[Path, Path]:
     data = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, data)
     project.mkdir()
-    for name in ("configs", "scripts"):
+    for name in ("configs", "scripts", "custom_ner"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     config = srsly.read_yaml(ROOT / "project.yml")
     for asset in config["assets"]:

@@ -67,3 +67,15 @@ def test_weighted_corpus_rejects_a_negative_weight(corpus_dir):
 def test_weighted_corpus_rejects_an_empty_directory(tmp_path):
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="no .spacy files"):
         registry.readers.get("custom_ner.WeightedCorpus.v1")(tmp_path, {})
+
+
+def test_weighted_corpus_reads_an_extra_file_outside_its_directory(corpus_dir, tmp_path_factory):
+    silver = tmp_path_factory.mktemp("silver") / "silver.spacy"
+    _write_docbin(silver, ["AAPL rose ."])
+    corpus = registry.readers.get("custom_ner.WeightedCorpus.v1")(corpus_dir, {"silver": 2}, extra=silver)
+    assert _texts(corpus) == Counter({"AAPL rose .": 2, "Dell fell .": 1, "Reuters said so .": 1, "Apple rose .": 1})
+
+
+def test_weighted_corpus_rejects_an_extra_path_without_docbins(corpus_dir, tmp_path_factory):
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="extra corpus"):
+        registry.readers.get("custom_ner.WeightedCorpus.v1")(corpus_dir, {}, extra=tmp_path_factory.mktemp("empty"))

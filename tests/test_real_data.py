@@ -38,3 +38,28 @@ def test_ner_gold_converts_every_span(label_map, split):
     assert stats["docs"] == GOLD[split]["docs"] and len(conv.rejects) == 0
     for label in ("ORG", "TICKER", "LOC", "MISC", "PERSON"):
         assert stats["entities_per_label"][label] == GOLD[split][label]
+
+
+def test_nasdaq_directories_give_the_listing_exchange():
+    from custom_ner.tickers import read_nasdaq_directory
+
+    nasdaq = read_nasdaq_directory(real_data_or_skip("tickers", "nasdaqlisted.txt"))
+    other = read_nasdaq_directory(real_data_or_skip("tickers", "otherlisted.txt"))
+    assert len(nasdaq) > 5000 and len(other) > 6000
+    assert nasdaq.get("AAPL") == ("NASDAQ", "Apple Inc.")
+    assert other.get("IBM")[0] == "NYSE" and other.get("BRK.B")[0] == "NYSE"
+
+
+def test_ticker_rules_find_the_gold_cashtags_of_ner_gold_train():
+    import srsly
+    from custom_ner.ticker_linker import TickerAnnotator
+    from custom_ner.tickers import build_symbol_table
+
+    tickers = real_data_or_skip("tickers")
+    table = build_symbol_table([tickers / "nasdaqlisted.txt", tickers / "otherlisted.txt"])
+    annotator = TickerAnnotator(table)
+    for record in srsly.read_jsonl(real_data_or_skip("ner_gold", "train.jsonl")):
+        found = {(m.start, m.end) for m in annotator.find(record["text"]) if m.pattern == "cashtag"}
+        for span in record["spans"]:
+            if span["label"] == "TICKER" and record["text"][span["start"] - 1 : span["start"]] == "$":
+                assert (span["start"], span["end"]) in found, record["text"]

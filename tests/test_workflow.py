@@ -1,9 +1,9 @@
 """Smoke test: the whole `spacy project run all` workflow on the fixture datasets.
 
-Runs check-assets -> convert -> text -> vectors -> init-tok2vec -> train-cpu
-(tiny step budget) -> evaluate-cpu -> package, then installs the wheel into a
-temporary directory and loads it with spacy.load("en_custom_ner") in a fresh
-interpreter, as a user would.
+Runs check-assets -> convert -> text -> vectors -> init-tok2vec -> symbols ->
+ticker-rules -> train-cpu-base -> evaluate-cpu-base -> silver (rehearsal) -> train-cpu
+(tiny step budgets) -> link -> evaluate-cpu -> compare-silver -> package, then installs the wheel into a temporary directory and loads it with
+spacy.load("en_custom_ner") in a fresh interpreter, as a user would.
 """
 import json
 import os
@@ -79,10 +79,37 @@ def test_installed_wheel_loads_by_name_and_finds_entities(workflow, tmp_path):
     target = tmp_path / "site"
     run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)], cwd=tmp_path)
     code = (
-        "import json, spacy; nlp = spacy.load('en_custom_ner'); "
-        f"print(json.dumps([[e.text, e.label_] for e in nlp({TEXT!r}).ents]))"
+        "import json, sys, spacy; nlp = spacy.load('en_custom_ner'); "
+        f"ents = [[e.text, e.label_, e.kb_id_, e._.company] for e in nlp({TEXT!r}).ents]; "
+        "print(json.dumps({'ents': ents, 'project_code_imported': 'custom_ner' in sys.modules}))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    out = run([sys.executable, "-c", code], cwd=tmp_path, env=env).stdout
-    ents = json.loads(out.strip().splitlines()[-1])
-    assert {label for _, label in ents} >= {"ORG", "TICKER", "PERSON", "LOC"}, ents
+    out = json.loads(run([sys.executable, "-c", code], cwd=tmp_path, env=env).stdout.strip().splitlines()[-1])
+    ents = out["ents"]
+    assert {label for _, label, _, _ in ents} >= {"ORG", "TICKER", "PERSON", "LOC"}, ents
+    # the linker and its symbol table travel inside the wheel (spacy package --code)
+    assert ["AAPL", "TICKER", "NASDAQ:AAPL", "Apple Inc."] in ents
+    assert not out["project_code_imported"]
+
+
+@pytest.mark.slow
+def test_workflow_measures_ticker_rules_and_makes_silver_docs(workflow):
+    rules = srsly.read_json(workflow / "metrics" / "ticker-rules.json")
+    assert {"p", "r", "f", "patterns", "errors"} <= set(rules) and rules["gold"] > 0
+    silver = srsly.read_json(workflow / "corpus" / "silver" / "silver.stats.json")
+    assert silver["mode"] == "rehearsal"
+    assert silver["docs"] > 0 and silver["ents_TICKER"] > 0 and silver["excluded_gold"] >= 0
+    # the model trained without silver data never reads it (it is kept out of corpus/train)
+    assert not list((workflow / "corpus" / "train").glob("silver*"))
+    linked = workflow / "training" / "cpu" / "model-final" / "custom_ner_ticker_linker" / "symbols.json"
+    assert "AAPL" in srsly.read_json(linked)
+
+
+@pytest.mark.slow
+def test_workflow_compares_the_models_with_and_without_silver_data(workflow):
+    report = srsly.read_json(workflow / "metrics" / "silver-comparison.json")
+    runs = ["without silver", "with silver", "with silver + linker"]
+    conll = report["tables"]["CoNLL-2003 test"][-1]
+    assert conll["label"] == "all" and all(0.0 <= conll[name] <= 1.0 for name in runs)
+    assert {"conll_test_change", "conll_test_within_limit", "gold_dev_ticker_change"} <= set(report["checks"])
+    assert "| TICKER |" in (workflow / "metrics" / "silver-comparison.md").read_text()
