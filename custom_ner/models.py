@@ -128,14 +128,24 @@ class ModelSource:
 
     def speed(self, texts: Sequence[str], batch_size: int, n_process: int, repeats: int,
               kwargs: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        """``measure_speed`` in a fresh interpreter: no other model's memory or threads
-        around, and a parent that has not run PyTorch, so workers can fork."""
+        """``measure_speed`` in a fresh interpreter, so no other model's memory or
+        threads are around. With several processes PyTorch gets one thread per
+        worker (n_process workers on n_process cores); with one, its default."""
         code = (
-            "import json, sys, spacy\n"
+            "import importlib.util, json, sys\n"
+            "n_process = int(sys.argv[4])\n"
+            "torch_threads = None\n"
+            "if n_process > 1 and importlib.util.find_spec('torch'):\n"
+            "    import torch\n"
+            "    torch.set_num_threads(1)  # its thread pool does not survive fork: workers would deadlock\n"
+            "    torch_threads = 1\n"
+            "import spacy\n"
             "from custom_ner.speed import measure_speed\n"
             "texts = json.load(open(sys.argv[1], encoding='utf8'))\n"
             "nlp = spacy.load(NAME, **json.loads(sys.argv[2]))\n"
-            "print(json.dumps(measure_speed(nlp, texts, batch_size=int(sys.argv[3]), n_process=int(sys.argv[4]), repeats=int(sys.argv[5]))))\n"
+            "result = measure_speed(nlp, texts, batch_size=int(sys.argv[3]), n_process=n_process, repeats=int(sys.argv[5]))\n"
+            "result['torch_threads_per_process'] = torch_threads\n"
+            "print(json.dumps(result))\n"
         )
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf8") as f:
             json.dump(list(texts), f)

@@ -357,7 +357,9 @@ def render_markdown(report: Dict[str, Any]) -> str:
         "## Speed and size",
         "",
         f"Same {num(settings['speed_texts'])} texts of {settings['speed_dataset']} for every model, "
-        f"`nlp.pipe` batch size {num(settings['batch_size'])}, median of {num(settings['repeats'])} runs after a warm-up; "
+        f"`nlp.pipe` batch size {num(settings['batch_size'])}, median of {num(settings['repeats'])} runs after a warm-up, "
+        "each model and process count in a fresh interpreter (with n_process > 1, PyTorch runs one thread per "
+        "worker: its thread pool does not survive the fork); "
         f"load time: `spacy.load` in a fresh interpreter, median of {num(settings['load_repeats'])}.",
         "",
     ]
