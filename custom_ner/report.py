@@ -6,7 +6,6 @@ speed, load time, size, training curves) and returns one JSON-able dict;
 figure a reader sees can be found in report.json. Plots and the displaCy page are
 drawn from the same dict by ``custom_ner.plots`` and ``custom_ner.compare``.
 """
-import gc
 import os
 import platform
 import shlex
@@ -14,10 +13,9 @@ import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import srsly
-from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 from wasabi import msg
@@ -25,7 +23,7 @@ from wasabi import msg
 from .analysis import ERROR_KINDS, analyse
 from .docs import read_docbin
 from .evaluation import map_entities
-from .models import ModelSource, directory_bytes, median, ner_path_components
+from .models import ModelSource, directory_bytes, median
 
 PACKAGES = ("spacy", "thinc", "spacy-transformers", "transformers", "torch", "seqeval", "matplotlib", "numpy")
 
@@ -96,20 +94,9 @@ def read_train_log(path: Path) -> Dict[str, Any]:
     return {"path": str(path), "steps": steps, "dev_score": scores, "losses": losses}
 
 
-def parse(nlp: Language, texts: Iterable[str], mapping: Optional[Dict[str, Optional[str]]], batch_size: int) -> Iterator[Doc]:
-    """``nlp.pipe``, with a base model's labels mapped to ours."""
-    docs = nlp.pipe(texts, batch_size=batch_size)
-    return docs if mapping is None else (map_entities(doc, mapping) for doc in docs)
-
-
-def predict(nlp: Language, gold: Sequence[Doc], mapping: Optional[Dict[str, Optional[str]]], batch_size: int) -> List[Example]:
-    return [Example(pred, ref) for pred, ref in zip(parse(nlp, (g.text for g in gold), mapping, batch_size), gold)]
-
-
-def check_scheme(nlp: Language, mapping: Dict[str, Optional[str]], name: str) -> None:
+def check_scheme(labels: Sequence[str], mapping: Dict[str, Optional[str]], name: str) -> None:
     """Every NER label of a base model must be in the label scheme: a new label is an
     error, never silently dropped."""
-    labels = nlp.get_pipe("ner").labels if "ner" in nlp.pipe_names else ()
     unknown = sorted(set(labels) - set(mapping))
     if unknown:
         raise ValueError(f"model {name}: NER label(s) {', '.join(unknown)} not in the label scheme {sorted(mapping)}")
@@ -163,53 +150,35 @@ def build_report(
         "_renders": {},
     }
     for model in models:
-        msg.info(f"{model.name}: loading {model.source} ({model.kind})")
-        nlp = model.load()
+        msg.info(f"{model.name}: {model.source} ({model.kind}), predicting in a fresh interpreter")
+        groups = {f"data:{name}": [doc.text for doc in docs] for name, docs in gold.items()}
+        groups.update({f"sample:{group}": list(texts) for group, texts in (sample or {}).items()})
+        info, predicted = model.predict(groups, settings["batch_size"], vocab)
         mapping = base_mapping if model.role == "base" else None
         if mapping is not None:
-            check_scheme(nlp, mapping, model.name)
-        all_components = list(nlp.pipe_names)
-        components = ner_path_components(nlp) if model.role == "base" else all_components
-        excluded = [name for name in all_components if name not in components]
-        if excluded:
-            nlp.select_pipes(disable=excluded)
-        report["models"][model.name] = {
-            "source": model.source,
-            "kind": model.kind,
-            "role": model.role,
-            "pipeline": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}",
-            "version": nlp.meta.get("version"),
-            "components": components,
-            "components_not_run": excluded,
-            "ner_labels": sorted(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else [],
-            "label_mapping": "ontonotes" if mapping is not None else None,
-        }
+            check_scheme(info["ner_labels"], mapping, model.name)
+            predicted = {group: [map_entities(doc, mapping) for doc in docs] for group, docs in predicted.items()}
+        report["models"][model.name] = {"source": model.source, "kind": model.kind, "role": model.role, **info,
+                                        "label_mapping": "ontonotes" if mapping is not None else None}
         for name, docs in gold.items():
-            msg.text(f"{model.name}: predicting {name} ({len(docs)} docs)")
-            examples = predict(nlp, docs, mapping, settings["batch_size"])
+            examples = [Example(pred, ref) for pred, ref in zip(predicted[f"data:{name}"], docs)]
             result = analyse(examples, labels, top=settings.get("top_errors", 20))
             report["accuracy"][name][model.name] = result
             msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
-        if sample is not None and render is not None:
-            report["_renders"][model.name] = {
-                group: [render(doc) for doc in parse(nlp, texts, mapping, settings["batch_size"])]
-                for group, texts in sample.items()
-            }
-        del nlp  # timings run in fresh interpreters, one model at a time
-        gc.collect()
+        if sample and render is not None:
+            report["_renders"][model.name] = {group: [render(doc) for doc in predicted[f"sample:{group}"]] for group in sample}
+        kwargs = {"exclude": info["components_not_run"]} if info["components_not_run"] else None
         speed: Dict[str, Any] = {"by_n_process": {}}
         for n_process in settings["n_process"]:
             msg.text(f"{model.name}: timing nlp.pipe, n_process={n_process}, {settings['repeats']} run(s)")
-            run = model.speed(speed_texts, settings["batch_size"], n_process, settings["repeats"],
-                              {"exclude": excluded} if excluded else None)
+            run = model.speed(speed_texts, settings["batch_size"], n_process, settings["repeats"], kwargs)
             run["words_per_second_median"] = median([r["words_per_second"] for r in run["runs"]])
             speed["by_n_process"][str(n_process)] = run
             msg.text(f"{model.name}: n_process={n_process}: {run['words_per_second_median']:,.0f} words/s (median)")
-        load = model.load_seconds(settings["load_repeats"], {"exclude": excluded} if excluded else None)
+        load = model.load_seconds(settings["load_repeats"], kwargs)
         speed["load_seconds"] = load
         speed["load_seconds_median"] = median(load)
-        size = directory_bytes(model.data_path())
-        speed["size_on_disk_mb"] = size / 1e6
+        speed["size_on_disk_mb"] = directory_bytes(model.data_path()) / 1e6
         speed["wheel_mb"] = model.wheel.stat().st_size / 1e6 if model.wheel and model.wheel.exists() else None
         report["speed"][model.name] = speed
         if model.kind == "directory":

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, Union
 
+import catalogue
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import registry
 
 #: Exchange names as written in text (upper-cased, spaces removed) -> canonical code.
 EXCHANGE_ALIASES: Dict[str, str] = {
@@ -270,11 +272,20 @@ class TickerLinker:
         return self
 
 
-@Language.factory(
-    "custom_ner_ticker_linker",
-    default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True},
-    requires=["doc.ents"],
-    assigns=["doc.ents", "token.ent_kb_id"],
-)
+FACTORY = "custom_ner_ticker_linker"
+
+
 def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, add_matches: bool) -> TickerLinker:
     return TickerLinker(nlp, name, label=label, prefix_chars=prefix_chars, add_matches=add_matches)
+
+
+# This file exists twice in a process that imports the project's code and also loads
+# the en_custom_ner wheel (which carries its own copy); spaCy refuses a second,
+# different function under one factory name (E004), so the first copy registers.
+if not catalogue.check_exists(*registry.factories.namespace, FACTORY):  # in memory only, no entry points
+    Language.factory(
+        FACTORY,
+        default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True},
+        requires=["doc.ents"],
+        assigns=["doc.ents", "token.ent_kb_id"],
+    )(make_ticker_linker)

@@ -46,6 +46,8 @@ def main(
     sample_csv: Path = typer.Option(None, help="AG News CSV whose descriptions go into compare.html"),
     sample: int = typer.Option(10, help="Texts per sample group in compare.html"),
     screenshot: bool = typer.Option(True, help="Screenshot compare.html in headless Chromium"),
+    code: List[str] = typer.Option(["custom_ner.ticker_linker"], "--code",
+                                   help="Module a pipeline directory needs imported (its custom factories; repeat)"),
 ) -> None:
     if batch_size < 1 or repeats < 1 or load_repeats < 1 or sample < 0 or any(n < 1 for n in n_process):
         fail("--batch-size, --repeats, --load-repeats and --n-process must be at least 1, --sample at least 0")
@@ -72,7 +74,7 @@ def main(
     sources, missing = [], []
     for name, source, role in specs:
         try:
-            sources.append(ModelSource(name, source, role=role, wheel=wheels.get(name)))
+            sources.append(ModelSource(name, source, role=role, wheel=wheels.get(name), code=code))
         except ModelNotFound as err:
             msg.warn(f"{name}: {err}; left out of the report")
             missing.append({"name": name, "source": source, "reason": str(err)})

@@ -113,3 +113,23 @@ def test_workflow_compares_the_models_with_and_without_silver_data(workflow):
     assert conll["label"] == "all" and all(0.0 <= conll[name] <= 1.0 for name in runs)
     assert {"conll_test_change", "conll_test_within_limit", "gold_dev_ticker_change"} <= set(report["checks"])
     assert "| TICKER |" in (workflow / "metrics" / "silver-comparison.md").read_text()
+
+
+@pytest.mark.slow
+def test_workflow_report_compares_every_model_found(workflow):
+    report = srsly.read_json(workflow / "metrics" / "report.json")
+    assert set(report["models"]) == {"cpu", "wheel", "en_core_web_sm"}
+    assert [m["name"] for m in report["missing_models"]] == ["trf"]  # all-trf not run here
+    for dataset in ("conll2003-test", "ner_gold-dev"):
+        acc = report["accuracy"][dataset]
+        # the installed wheel predicts exactly what the trained directory does
+        assert acc["wheel"]["spacy"] == acc["cpu"]["spacy"]
+        assert acc["en_core_web_sm"]["spacy"]["per_label"]["TICKER"]["predicted"] == 0
+    assert report["checks"]["all_agree"]
+    assert report["speed"]["wheel"]["wheel_mb"] > 1 and report["speed"]["cpu"]["wheel_mb"] > 1
+    assert report["models"]["en_core_web_sm"]["components"] == ["ner"]
+    assert set(report["ratios"]["models"]) == {"cpu", "wheel", "en_core_web_sm"}
+    assert report["training"]["cpu"]["steps"] == [0, 50, 100]
+    markdown = (workflow / "metrics" / "report.md").read_text()
+    assert "## Speed and size" in markdown and "**trf**" in markdown
+    assert (workflow / "metrics" / "compare.html").stat().st_size > 10000

@@ -97,3 +97,15 @@ def test_trf_wheel_loads_offline_without_the_model_directory(trf_workflow, tmp_p
     assert result["long_tokens"] > 3000
     assert set(result["labels"]) == {"PERSON", "ORG", "LOC", "MISC", "TICKER"}
     assert isinstance(result["ents"], list)
+
+
+@pytest.mark.slow
+def test_trf_workflow_report_times_the_transformer_with_two_processes(trf_workflow):
+    project = trf_workflow[0]
+    report = srsly.read_json(project / "metrics" / "report.json")
+    assert set(report["models"]) == {"trf", "en_core_web_sm"}
+    assert {m["name"] for m in report["missing_models"]} == {"cpu", "wheel"}
+    two = report["speed"]["trf"]["by_n_process"]["2"]
+    assert two["words_per_second_median"] > 0 and two["torch_threads_per_process"] == 1
+    assert report["speed"]["trf"]["wheel_mb"] > 0.1
+    assert report["accuracy"]["ner_gold-dev"]["trf"]["f_difference"] <= 0.001
