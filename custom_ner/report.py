@@ -232,7 +232,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = ""
 def render_markdown(report: Dict[str, Any]) -> str:
     env = report["environment"]
     settings = report["settings"]
-    models = list(report["models"])
     lines = [f"# {report['title']}", ""]
     lines += [
         f"Written {env['date']}. Made with `{report['commands']['project']}`, which runs:",

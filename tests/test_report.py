@@ -1,6 +1,5 @@
 """The evaluation report: scoring cross-check, error analysis, label mapping, and
 report.md drawn only from report.json (on tiny fixture models and data)."""
-import json
 import random
 import re
 import subprocess
