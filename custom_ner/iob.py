@@ -4,7 +4,7 @@
 every line must have as many columns as the first one.
 """
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import List, Union
 
 from .errors import ConversionError, RecordError, Rejects
 from .tags import TaggedSentence

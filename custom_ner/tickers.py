@@ -7,9 +7,8 @@ cashtag and the exchange prefix are outside the span, a Reuters suffix is inside
 """
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, Iterable, Optional, Sequence, Tuple, Union
 
-from spacy.tokens import Doc, Span
 
 from .errors import ConversionError
 from .ticker_linker import EXCHANGE_ALIASES, NON_TICKERS, PATTERNS, SymbolTable, TickerAnnotator, TickerMatch  # noqa: F401

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 import spacy
 import srsly
 import typer
-from custom_ner.cli import fail, msg
+from custom_ner.cli import msg
 
 from custom_ner.evaluation import format_report
 

@@ -7,7 +7,7 @@ vectors see the tokens the pipeline will see). Texts of the evaluation sets
 (``--exclude``) are left out; CoNLL dev/test are never read.
 """
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List
+from typing import Dict, Iterable, List
 
 import spacy
 import srsly

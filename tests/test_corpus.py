@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 import spacy
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 from spacy.util import registry
 from thinc.api import Config
 

@@ -1,5 +1,4 @@
 """TICKER rules, symbol directories, canonical ids, the linker component and silver docs."""
-from pathlib import Path
 
 import pytest
 import spacy
