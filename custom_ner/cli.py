@@ -1,6 +1,10 @@
 """Small helpers shared by the command-line scripts."""
+import socket
+import subprocess
 import sys
-from typing import NoReturn
+import time
+import urllib.request
+from typing import Dict, List, NoReturn, Optional
 
 from wasabi import msg  # noqa: F401  (re-exported: tables, info and progress lines)
 
@@ -18,3 +22,36 @@ def fail(message: object, code: int = 1) -> NoReturn:
     """Print one unwrapped error line to stderr and exit with ``code``."""
     print(f"{BAD} {message}", file=sys.stderr, flush=True)
     sys.exit(code)
+
+
+def start_server(cmd: List[str], health_url: str, timeout: float = 180, env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
+    """Start a server process and wait until ``health_url`` answers 200; fail with its
+    output if it exits first or does not answer within ``timeout`` seconds."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            fail(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stdout.read()[-3000:]}")
+        try:
+            with urllib.request.urlopen(health_url, timeout=2) as response:
+                if response.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    fail(f"{' '.join(cmd)} did not answer {health_url} within {timeout:.0f} s:\n{proc.stdout.read()[-3000:]}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

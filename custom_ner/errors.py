@@ -5,6 +5,7 @@ Every converter reports bad input as ``FILE:LINE: reason``. Parsers raise
 :class:`ConversionError` (strict, the default) or hands it to :class:`Rejects`
 (``--lenient``), which writes the record out so nothing is dropped silently.
 """
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
@@ -60,7 +61,9 @@ class Rejects:
         """
         out = rejects_path(output)
         if self.records:
-            srsly.write_jsonl(out, self.records)
+            tmp = out.with_name(f".{out.name}.tmp")
+            srsly.write_jsonl(tmp, self.records)
+            os.replace(tmp, out)  # atomic: never a half-written rejects file
             return out
         if out.exists():
             out.unlink()

@@ -67,3 +67,38 @@ def make_fixture_project(tmp_path: Path) -> Tuple[Path, Path]:
         asset["checksum"] = hashlib.md5((data / rel).read_bytes()).hexdigest()
     srsly.write_yaml(project / "project.yml", config)
     return project, data
+
+
+TINY_TEXTS = [
+    "Apple (NASDAQ: AAPL) rose 3% after Tim Cook spoke in Cupertino.",
+    "Shares of $AMD fell in London while IBM gained.",
+    "Nothing to see here.",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict:
+    """Two real pipeline directories, no training: ``custom`` (entity ruler + the
+    TICKER linker on the fixture symbol directory, so TICKERs carry kb_id) and
+    ``base`` (entity ruler with OntoNotes labels, like en_core_web_sm)."""
+    from custom_ner.tickers import build_symbol_table
+
+    root = tmp_path_factory.mktemp("tiny_models")
+    tickers = FIXTURE_DATA / "tickers"
+    table = build_symbol_table([tickers / "nasdaqlisted.txt", tickers / "otherlisted.txt"], use_pytickersymbols=False)
+    custom = spacy.blank("en")
+    custom.add_pipe("entity_ruler").add_patterns([
+        {"label": "ORG", "pattern": "Apple"}, {"label": "PERSON", "pattern": "Tim Cook"},
+        {"label": "LOC", "pattern": "Cupertino"}, {"label": "LOC", "pattern": "London"},
+        {"label": "ORG", "pattern": "IBM"}])
+    custom.add_pipe("custom_ner_ticker_linker").initialize(table=table)
+    custom.meta.update(name="custom_ner_tiny", version="0.0.1",
+                       performance={"ents_f": 0.5, "ents_p": 0.5, "ents_r": 0.5, "speed": 1.0})
+    custom.to_disk(root / "custom")
+    base = spacy.blank("en")
+    base.add_pipe("entity_ruler").add_patterns([
+        {"label": "ORG", "pattern": "Apple"}, {"label": "PERSON", "pattern": "Tim Cook"},
+        {"label": "GPE", "pattern": "Cupertino"}])
+    base.meta.update(name="base_tiny", version="0.0.1")
+    base.to_disk(root / "base")
+    return {"custom": str(root / "custom"), "base": str(root / "base")}

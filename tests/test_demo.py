@@ -1,0 +1,90 @@
+"""Streamlit demo: helpers, the app under streamlit.testing's AppTest, and a real
+browser screenshot of the running app (headless Chromium)."""
+import subprocess
+import sys
+
+import pytest
+import spacy
+import srsly
+
+from custom_ner.annotate import load_model
+from custom_ner.compare import find_browser
+from custom_ner.demo import BASE_ENV, CUSTOM_ENV, entity_rows, manual_doc, model_labels, ticker_url
+
+from conftest import ROOT, TINY_TEXTS
+
+APP = ROOT / "scripts" / "demo_app.py"
+
+
+def test_ticker_links_go_to_the_quote_page_of_the_symbol():
+    assert ticker_url("NASDAQ:AAPL") == "https://finance.yahoo.com/quote/AAPL"
+    assert ticker_url("LSE:BT") == ticker_url("LSE:BT.L") == "https://finance.yahoo.com/quote/BT.L"
+    assert ticker_url("DOGE") == "https://finance.yahoo.com/quote/DOGE"
+
+
+def test_manual_doc_and_table_carry_kb_id_and_link(tiny_models):
+    doc = load_model(tiny_models["custom"])(TINY_TEXTS[0])
+    ents = manual_doc(doc)["ents"]
+    assert {"start": 15, "end": 19, "label": "TICKER", "kb_id": "NASDAQ:AAPL",
+            "kb_url": "https://finance.yahoo.com/quote/AAPL"} in ents
+    rows = entity_rows(doc)
+    assert [r["label"] for r in rows] == ["ORG", "TICKER", "PERSON", "LOC"]
+    assert [r["link"] for r in rows] == ["", "https://finance.yahoo.com/quote/AAPL", "", ""]
+
+
+def test_model_labels_are_entity_labels_only(tiny_models):
+    assert model_labels(load_model(tiny_models["custom"])) == ["LOC", "ORG", "PERSON", "TICKER"]
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tagger").add_label("NN")
+    nlp.add_pipe("ner").add_label("GPE")
+    assert model_labels(nlp) == ["GPE"]
+
+
+@pytest.fixture
+def app(tiny_models, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv(BASE_ENV, tiny_models["base"])
+    monkeypatch.setenv(CUSTOM_ENV, tiny_models["custom"])
+    return AppTest.from_file(str(APP), default_timeout=120).run()
+
+
+def test_app_renders_base_and_custom_side_by_side_with_ticker_links(app):
+    assert not app.exception
+    assert [h.value for h in app.header] == ["Base: en_base_tiny 0.0.1", "Custom: en_custom_ner_tiny 0.0.1"]
+    html = "\n".join(m.value for m in app.markdown)
+    assert 'href="https://finance.yahoo.com/quote/AAPL">NASDAQ:AAPL</a>' in html
+    assert "GPE" in html and "TICKER" in html  # base labels (OntoNotes) and ours
+    assert len(app.dataframe) == 2
+    table = app.dataframe[1].value
+    assert table[table.label == "TICKER"]["kb_id"].tolist() == ["NASDAQ:AAPL", "NASDAQ:TSLA", "LSE:BP"]
+
+
+def test_app_annotates_new_text_from_the_text_box(app):
+    app.text_area[0].input("Nothing here but $AMD in London.").run()
+    assert not app.exception
+    custom = app.dataframe[-1].value
+    assert custom[["text", "label", "kb_id"]].values.tolist() == [["AMD", "TICKER", "NASDAQ:AMD"], ["London", "LOC", ""]]
+    assert [s.value for s in app.subheader] == ["0 entities", "2 entities"]
+    assert "No entities found." in [m.value for m in app.markdown]
+
+
+def test_app_shows_a_model_that_cannot_load_as_an_error(tiny_models, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv(BASE_ENV, "no_such_model")
+    monkeypatch.setenv(CUSTOM_ENV, tiny_models["custom"])
+    app = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not app.exception
+    assert "Could not load no_such_model" in app.error[0].value
+    assert len(app.dataframe) == 1  # the other column still works
+
+
+@pytest.mark.skipif(find_browser() is None, reason="Chromium not installed (apt-get install chromium)")
+def test_running_demo_renders_entities_in_headless_chromium(tiny_models, tmp_path):
+    result = subprocess.run([sys.executable, "scripts/screenshot_demo.py", str(tmp_path), "--base", tiny_models["base"],
+                             "--custom", tiny_models["custom"]], capture_output=True, text=True, cwd=ROOT, timeout=400)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pixels = srsly.read_json(tmp_path / "demo.json")["label_pixels"]
+    assert all(pixels[label] > 100 for label in ("PERSON", "ORG", "LOC", "TICKER"))
+    assert (tmp_path / "demo.png").stat().st_size > 10_000
