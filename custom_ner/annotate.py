@@ -168,13 +168,15 @@ def _read_csv(f, path: Path, text_column: str, header: bool) -> Iterator[Any]:
         if not row:
             yield RecordError(line, "empty line"), ""
             continue
-        if len(row) <= column:
-            yield RecordError(line, f"row has {len(row)} fields, no column {text_column!r}"), ",".join(row)
+        if len(row) <= column or (names and len(row) != len(names)):
+            # a short or long row is usually an unescaped quote that merged or split records
+            reason = f"row has {len(row)} fields" + (f", the header has {len(names)}" if names else "")
+            if len(row) <= column:
+                reason += f": no column {text_column!r}"
+            yield RecordError(line, reason), ",".join(row)
             continue
         keys = names if names else [str(i) for i in range(1, len(row) + 1)]
         meta = {k: _printable(v) for k, v in zip(keys, row) if k != keys[column]}
-        if names and len(row) != len(names):
-            meta["_fields"] = len(row)
         meta["line"] = line
         yield Record(line, row[column], meta)
 
@@ -205,6 +207,19 @@ def load_model(model: str) -> Any:
                           "Build and install en_custom_ner with `python -m spacy project run all` and "
                           "`python -m spacy project run install`, or pass a pipeline directory.") from err
         raise
+
+
+def model_labels(nlp: Any) -> List[str]:
+    """Entity labels a pipeline can predict: those of its NER and entity-ruler
+    components and the label its TICKER linker adds (not the tagger's or parser's)."""
+    labels = set()
+    for name, pipe in nlp.pipeline:
+        factory = nlp.get_pipe_meta(name).factory
+        if factory in ("ner", "beam_ner", "entity_ruler"):
+            labels.update(pipe.labels)
+        elif isinstance(getattr(pipe, "label", None), str):
+            labels.add(pipe.label)
+    return sorted(labels)
 
 
 def annotate_texts(nlp: Any, texts: Sequence[str], batch_size: int) -> List[Result]:

@@ -46,16 +46,3 @@ def entity_rows(doc: Any) -> List[Dict[str, Any]]:
     """The table under each render: one row per entity, with its link if linked."""
     return [{"text": e.text, "label": e.label_, "start": e.start_char, "end": e.end_char,
              "kb_id": e.kb_id_ or "", "link": ticker_url(e.kb_id_) if e.kb_id_ else ""} for e in doc.ents]
-
-
-def model_labels(nlp: Any) -> List[str]:
-    """Entity labels a pipeline can predict: those of its NER and entity-ruler
-    components and the label its TICKER linker adds (not the tagger's or parser's)."""
-    labels = set()
-    for name, pipe in nlp.pipeline:
-        factory = nlp.get_pipe_meta(name).factory
-        if factory in ("ner", "beam_ner", "entity_ruler"):
-            labels.update(pipe.labels)
-        elif isinstance(getattr(pipe, "label", None), str):
-            labels.add(pipe.label)
-    return sorted(labels)

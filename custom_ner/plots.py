@@ -1,4 +1,5 @@
-"""PNG plots of the evaluation report, drawn only from report.json's dict."""
+"""PNG plots of the evaluation report (drawn only from report.json's dict) and of the
+batch-annotation and REST load benchmarks (from their JSON reports)."""
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -120,3 +121,33 @@ def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
     plots["training"] = str(training(report, out_dir / "plots" / "training.png").relative_to(out_dir)) if report["training"] else None
     plots["speed"] = str(speed(report, out_dir / "plots" / "speed.png").relative_to(out_dir)) if report["speed"] else None
     return plots
+
+
+def benchmark_plot(report: Dict[str, Any], path: Path, goal_s: float = 180) -> Path:
+    """Wall time per batch-annotation run against the goal (scripts/benchmark_annotate.py)."""
+    runs = report["runs"]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    bars = ax.barh([r["run"] for r in runs], [r["wall_s"] for r in runs], color="#7aecec")
+    ax.bar_label(bars, labels=[f"{r['wall_s']:.0f} s  ({r['texts_per_s']:,.0f} texts/s)" for r in runs], padding=3)
+    ax.axvline(goal_s, color="#c0392b", linestyle="--", linewidth=1, label=f"goal: {goal_s / 60:.0f} min")
+    ax.set_xlabel(f"wall time for {report['texts']:,} texts (s)")
+    ax.set_xlim(0, max(max(r["wall_s"] for r in runs), goal_s) * 1.45)
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def load_plot(report: Dict[str, Any], path: Path) -> Path:
+    """Requests/s and p50/p99 latency per concurrency level (scripts/load_test.py)."""
+    levels = report["levels"]
+    x = [str(r["concurrency"]) for r in levels]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
+    a.bar(x, [r["requests_per_s"] for r in levels], color="#7aecec")
+    a.set_xlabel("concurrent clients")
+    a.set_ylabel("requests/s")
+    b.plot(x, [r["p50_ms"] for r in levels], marker="o", label="p50")
+    b.plot(x, [r["p99_ms"] for r in levels], marker="o", label="p99")
+    b.set_xlabel("concurrent clients")
+    b.set_ylabel("latency (ms)")
+    b.legend()
+    return _save(fig, path)

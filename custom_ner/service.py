@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from typing_extensions import Annotated
 
-from .annotate import doc_spans, load_model, text_problem
+from .annotate import doc_spans, load_model, model_labels, text_problem
 
 
 @dataclass(frozen=True)
@@ -169,13 +169,11 @@ class BodyLimit:
 
 def model_info(nlp: Any, name: str) -> Dict[str, Any]:
     meta = nlp.meta
-    labels = list(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else sorted(
-        {label for _, pipe in nlp.pipeline for label in getattr(pipe, "labels", ()) or ()})
     performance = meta.get("performance") or {}
     scores = {k: v for k, v in performance.items() if k.startswith("ents_")}
     return {"name": f"{meta.get('lang', '')}_{meta.get('name', '')}", "loaded_from": name,
             "version": meta.get("version"), "spacy_version": meta.get("spacy_version"),
-            "pipeline": nlp.pipe_names, "labels": labels, "scores": scores}
+            "pipeline": nlp.pipe_names, "labels": model_labels(nlp), "scores": scores}
 
 
 def create_app(model: str, limits: Limits = Limits(), nlp: Any = None) -> FastAPI:

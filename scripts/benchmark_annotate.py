@@ -22,6 +22,7 @@ import srsly
 import typer
 
 from custom_ner.cli import fail, line
+from custom_ner.plots import benchmark_plot
 from custom_ner.sources import ag_news_descriptions
 
 SCRIPT = Path(__file__).resolve().parent / "annotate.py"
@@ -80,26 +81,6 @@ def render(report: Dict[str, Any]) -> str:
         "", *rows, "", f"Outputs of all runs: {same}.", ""])
 
 
-def plot(report: Dict[str, Any], png: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    runs = report["runs"]
-    fig, ax = plt.subplots(figsize=(6, 3))
-    bars = ax.barh([r["run"] for r in runs], [r["wall_s"] for r in runs], color="#7aecec")
-    ax.bar_label(bars, labels=[f"{r['wall_s']:.0f} s  ({r['texts_per_s']:,.0f} texts/s)" for r in runs], padding=3)
-    ax.axvline(180, color="#c0392b", linestyle="--", linewidth=1, label="goal: 3 min")
-    ax.set_xlabel(f"wall time for {report['texts']:,} texts (s)")
-    ax.set_xlim(0, max(max(r["wall_s"] for r in runs), 180) * 1.45)
-    ax.invert_yaxis()
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(png, dpi=120)
-    plt.close(fig)
-
-
 def main(
     source: Path = typer.Argument(..., help="AG News test.csv (class, title, description; no header)"),
     out_dir: Path = typer.Argument(..., help="Directory for the texts, outputs and the report"),
@@ -123,7 +104,7 @@ def main(
               "python": platform.python_version(), "outputs_identical": identical, "runs": runs}
     srsly.write_json(out_dir / "benchmark.json", report)
     (out_dir / "benchmark.md").write_text(render(report), encoding="utf-8")
-    plot(report, out_dir / "benchmark.png")
+    benchmark_plot(report, out_dir / "benchmark.png")
     if not keep_outputs:
         for path in outputs + [bench]:
             path.unlink(missing_ok=True)

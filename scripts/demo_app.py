@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 from spacy_streamlit import visualize_ner
 
-from custom_ner.annotate import load_model
+from custom_ner.annotate import load_model, model_labels
 from custom_ner.compare import COLORS
-from custom_ner.demo import EXAMPLE, MAX_CHARS, entity_rows, manual_doc, model_labels, models, title
+from custom_ner.demo import EXAMPLE, MAX_CHARS, entity_rows, manual_doc, models, title
 
 
 @st.cache_resource(show_spinner="Loading model ...")

@@ -25,6 +25,7 @@ import typer
 from custom_ner.annotate import read_records
 from custom_ner.cli import fail, free_port, line, start_server, stop_server
 from custom_ner.errors import Rejects
+from custom_ner.plots import load_plot
 
 SERVE = Path(__file__).resolve().parent / "serve.py"
 
@@ -98,28 +99,6 @@ def render(report: Dict[str, Any]) -> str:
         "", *rows, ""])
 
 
-def plot(report: Dict[str, Any], png: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    levels = report["levels"]
-    x = [str(r["concurrency"]) for r in levels]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
-    a.bar(x, [r["requests_per_s"] for r in levels], color="#7aecec")
-    a.set_xlabel("concurrent clients")
-    a.set_ylabel("requests/s")
-    b.plot(x, [r["p50_ms"] for r in levels], marker="o", label="p50")
-    b.plot(x, [r["p99_ms"] for r in levels], marker="o", label="p99")
-    b.set_xlabel("concurrent clients")
-    b.set_ylabel("latency (ms)")
-    b.legend()
-    fig.tight_layout()
-    fig.savefig(png, dpi=120)
-    plt.close(fig)
-
-
 def main(
     out_dir: Path = typer.Argument(..., help="Directory for load.json, load.md and load.png"),
     texts: Path = typer.Option(..., help="Texts to send: .txt, .csv (--text-column) or .jsonl"),
@@ -170,7 +149,7 @@ def main(
     out_dir.mkdir(parents=True, exist_ok=True)
     srsly.write_json(out_dir / "load.json", report)
     (out_dir / "load.md").write_text(render(report), encoding="utf-8")
-    plot(report, out_dir / "load.png")
+    load_plot(report, out_dir / "load.png")
     line(True, f"report in {out_dir / 'load.md'}")
     if any(r["errors"] for r in levels):
         sys.exit(1)

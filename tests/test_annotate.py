@@ -36,7 +36,7 @@ def inputs(write):
     return {
         "jsonl": write("in.jsonl", JSONL),
         "txt": write("in.txt", "\n".join([TINY_TEXTS[0], "   ", TINY_TEXTS[1], TINY_TEXTS[2]]) + "\n"),
-        "csv": write("in.csv", 'id,text,source\n1,"{0}",a\n2\n3,,c\n4,"{1}\nsecond line",d\n5,"{2}",e\n'.format(
+        "csv": write("in.csv", 'id,text,source\n1,"{0}",a\n2\n3,,c\n4,"{1}\nsecond line",d\n5,"{2}",e\n6,too,many,fields\n'.format(
             TINY_TEXTS[0].replace('"', '""'), TINY_TEXTS[1], TINY_TEXTS[2])),
     }
 
@@ -52,7 +52,9 @@ def test_bad_records_are_skipped_into_the_rejects_file_with_line_and_reason(inpu
         (2, "empty text"), (3, "invalid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
         (4, "expected a JSON object, found list"), (5, "no 'text' field"), (7, "empty line")]
     summary = annotate_file(inputs["csv"], tmp_path / "csv.jsonl", tiny_models["custom"])
-    assert rejected(tmp_path / "csv.rejects.jsonl") == [(3, "row has 1 fields, no column 'text'"), (4, "empty text")]
+    assert rejected(tmp_path / "csv.rejects.jsonl") == [
+        (3, "row has 1 fields, the header has 3: no column 'text'"), (4, "empty text"),
+        (8, "row has 4 fields, the header has 3")]
     assert summary.records == 3
     summary = annotate_file(inputs["txt"], tmp_path / "txt.jsonl", tiny_models["custom"])
     assert rejected(tmp_path / "txt.rejects.jsonl") == [(2, "empty text")]

@@ -7,9 +7,9 @@ import pytest
 import spacy
 import srsly
 
-from custom_ner.annotate import load_model
+from custom_ner.annotate import load_model, model_labels
 from custom_ner.compare import find_browser
-from custom_ner.demo import BASE_ENV, CUSTOM_ENV, entity_rows, manual_doc, model_labels, ticker_url
+from custom_ner.demo import BASE_ENV, CUSTOM_ENV, entity_rows, manual_doc, ticker_url
 
 from conftest import ROOT, TINY_TEXTS
 

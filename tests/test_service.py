@@ -43,7 +43,7 @@ def test_health_model_and_openapi_docs(client):
     assert client.get("/health").json() == {"status": "ok", "model": "en_custom_ner_tiny"}
     info = client.get("/model").json()
     assert info["name"] == "en_custom_ner_tiny" and info["version"] == "0.0.1"
-    assert info["labels"] == ["LOC", "ORG", "PERSON"] and info["scores"] == {"ents_f": 0.5, "ents_p": 0.5, "ents_r": 0.5}
+    assert info["labels"] == ["LOC", "ORG", "PERSON", "TICKER"] and info["scores"] == {"ents_f": 0.5, "ents_p": 0.5, "ents_r": 0.5}
     assert info["pipeline"] == ["entity_ruler", "custom_ner_ticker_linker"]
     assert client.get("/docs").status_code == 200
     assert "/ents" in client.get("/openapi.json").json()["paths"]
