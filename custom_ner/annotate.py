@@ -9,13 +9,13 @@ finished, so a crash or Ctrl-C leaves either the old file or the complete new on
 """
 import csv
 import io
-from collections import deque
 import json
 import multiprocessing
 import os
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -442,9 +442,10 @@ def annotate_file(
             batches = run_local(records, model, batch_size, n_process)
         for chunk, results in batches:
             writer.write(chunk, results)
-            summary.words += sum(r.n_words for r in results)
+            words = sum(r.n_words for r in results)
+            summary.words += words
             if progress is not None:
-                progress(len(chunk), sum(r.n_words for r in results))
+                progress(len(chunk), words)
         rejects_file = rejects.write(output_path)
         writer.commit()
     summary.records, summary.entities, summary.rejected = writer.records, writer.entities, len(rejects)

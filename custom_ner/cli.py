@@ -2,6 +2,7 @@
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from typing import Dict, List, NoReturn, Optional
@@ -26,12 +27,20 @@ def fail(message: object, code: int = 1) -> NoReturn:
 
 def start_server(cmd: List[str], health_url: str, timeout: float = 180, env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
     """Start a server process and wait until ``health_url`` answers 200; fail with its
-    output if it exits first or does not answer within ``timeout`` seconds."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    output if it exits first or does not answer within ``timeout`` seconds. Its output
+    goes to a temporary file, not a pipe that nobody reads once it runs (a full pipe
+    would block the server)."""
+    log = tempfile.TemporaryFile(mode="w+", prefix="server-")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+
+    def output() -> str:
+        log.seek(0)
+        return log.read()[-3000:]
+
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            fail(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stdout.read()[-3000:]}")
+            fail(f"{' '.join(cmd)} exited with {proc.returncode}:\n{output()}")
         try:
             with urllib.request.urlopen(health_url, timeout=2) as response:
                 if response.status == 200:
@@ -39,7 +48,7 @@ def start_server(cmd: List[str], health_url: str, timeout: float = 180, env: Opt
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    fail(f"{' '.join(cmd)} did not answer {health_url} within {timeout:.0f} s:\n{proc.stdout.read()[-3000:]}")
+    fail(f"{' '.join(cmd)} did not answer {health_url} within {timeout:.0f} s:\n{output()}")
 
 
 def stop_server(proc: subprocess.Popen) -> None:

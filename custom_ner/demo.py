@@ -31,7 +31,7 @@ def ticker_url(kb_id: str) -> str:
     return QUOTE_URL.format(symbol if symbol.endswith(suffix) else symbol + suffix)
 
 
-def manual_doc(doc: Any, title: str = "") -> Dict[str, Any]:
+def manual_doc(doc: Any) -> Dict[str, Any]:
     """displaCy's manual format of ``doc.ents``: linked entities get their quote link."""
     ents = []
     for ent in doc.ents:
@@ -39,7 +39,7 @@ def manual_doc(doc: Any, title: str = "") -> Dict[str, Any]:
         if ent.kb_id_:
             span.update(kb_id=ent.kb_id_, kb_url=ticker_url(ent.kb_id_))
         ents.append(span)
-    return {"text": doc.text, "ents": ents, "title": title or None}
+    return {"text": doc.text, "ents": ents, "title": None}
 
 
 def entity_rows(doc: Any) -> List[Dict[str, Any]]:
