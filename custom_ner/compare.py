@@ -90,6 +90,14 @@ def find_browser() -> Optional[str]:
     return next((path for path in map(shutil.which, BROWSERS) if path), None)
 
 
+def require_browser(browser: Optional[str] = None) -> str:
+    """``browser`` or the Chromium found on PATH; a clear error naming the package if none."""
+    browser = browser or find_browser()
+    if browser is None:
+        raise FileNotFoundError(f"no Chromium found (looked for {', '.join(BROWSERS)}); on Debian: apt-get install chromium")
+    return browser
+
+
 def browser_version(browser: str) -> str:
     result = subprocess.run([browser, "--version"], capture_output=True, text=True, timeout=60)
     return result.stdout.strip() or browser
@@ -98,9 +106,7 @@ def browser_version(browser: str) -> str:
 def screenshot(page: Path, png: Path, browser: Optional[str] = None, width: int = 1400, height: int = 2400,
                timeout: int = 120) -> Path:
     """Open ``page`` in headless Chromium and save a PNG of the window."""
-    browser = browser or find_browser()
-    if browser is None:
-        raise FileNotFoundError(f"no Chromium found (looked for {', '.join(BROWSERS)}); on Debian: apt-get install chromium")
+    browser = require_browser(browser)
     png.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
@@ -123,9 +129,7 @@ def screenshot_when_ready(url: str, png: Path, ready_js: str, browser: Optional[
 
     from websockets.sync.client import connect
 
-    browser = browser or find_browser()
-    if browser is None:
-        raise FileNotFoundError(f"no Chromium found (looked for {', '.join(BROWSERS)}); on Debian: apt-get install chromium")
+    browser = require_browser(browser)
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         proc = subprocess.Popen([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                                  "--remote-debugging-port=0", "about:blank"],

@@ -74,14 +74,12 @@ async def run_level(url: str, bodies: List[Dict[str, Any]], concurrency: int, re
 
         await asyncio.gather(*(client_loop() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-    texts = sum(len(b["texts"]) for b in bodies[: len(latencies)]) if latencies else 0
+    texts = len(latencies) * len(bodies[0]["texts"])  # every body holds --texts-per-request texts
+    latency_ms = {f"p{q}_ms": round(percentile(latencies, q) * 1000, 1) if latencies else None for q in (50, 90, 99)}
     return {"concurrency": concurrency, "requests": len(latencies) + len(errors), "ok": len(latencies),
             "errors": len(errors), "first_errors": errors[:5], "seconds": round(elapsed, 2),
             "requests_per_s": round(len(latencies) / elapsed, 1), "texts_per_s": round(texts / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 50) * 1000, 1) if latencies else None,
-            "p90_ms": round(percentile(latencies, 90) * 1000, 1) if latencies else None,
-            "p99_ms": round(percentile(latencies, 99) * 1000, 1) if latencies else None,
-            "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+            **latency_ms, "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
             "stopped_by_time_limit": len(latencies) + len(errors) < requests}
 
 
