@@ -1,11 +1,23 @@
-"""Shared, importable logic of the en_custom_ner project.
+"""Shared code of the en_custom_ner project, one subpackage per concern.
 
-Scripts in scripts/ and the tests both import from here, so IOB parsing, label
-mapping, JSONL I/O and corpus statistics exist exactly once.
+    data/        reading and writing every format (IOB, CSV, Prodigy JSONL, NeMo,
+                 plain texts), tag schemes, the label map, DocBins, corpus statistics,
+                 the unannotated text, the errors that name FILE:LINE
+    ticker/      TICKER rules and the linker component (``linker.py``, shipped in the
+                 wheel), symbol directories, silver training data
+    training/    the weighted corpus reader, training runs and their summary logger,
+                 weight transfer, transformer helpers, word vectors, the final pipeline
+    evaluation/  the one scoring module, error analysis, speed, the evaluation report,
+                 its plots and displaCy page, the package's meta.json
+    apps/        using a trained model: batch annotation (local and Spark), the REST
+                 service, the Streamlit demo, their benchmarks
+    loading.py   the one way a pipeline is loaded; device.py: GPU or CPU
+    console.py   how the scripts print; browser.py: headless Chromium; workflow.py:
+                 the project's own checks (assets) and clean-up
+
+Lower layers never import upper ones (data < ticker < training < evaluation < apps);
+``tests/test_layout.py`` checks it. Nothing is imported here on purpose: importing one
+module loads only what that module needs, so project.yml's deps stay exact.
 """
-from .errors import ConversionError, RecordError, Rejects
-from .labels import LabelMap
-from . import ticker_linker  # noqa: F401  registers the custom_ner_ticker_linker factory
 
 __version__ = "1.0.0"
-__all__ = ["ConversionError", "RecordError", "Rejects", "LabelMap", "__version__"]

@@ -14,13 +14,11 @@ import os
 from pathlib import Path
 from typing import Optional
 
-import srsly
 import typer
-from tqdm import tqdm
 
-from custom_ner.annotate import annotate_file
-from custom_ner.cli import fail, line
-from custom_ner.errors import ConversionError
+from custom_ner.apps.annotate import annotate_file
+from custom_ner.console import fail, line
+from custom_ner.data.errors import ConversionError
 
 MAX_LISTED_REJECTS = 10
 
@@ -42,48 +40,19 @@ def main(
     stats: Optional[Path] = typer.Option(None, help="Write the run's figures (texts/s, words/s, ...) as JSON here"),
     progress: bool = typer.Option(True, help="Show a progress bar (local engine; Spark shows its own)"),
 ) -> None:
-    if engine not in ("local", "spark"):
-        fail(f"--engine must be local or spark, not {engine!r}")
-    if batch_size < 1 or n_process < 1 or partitions < 0:
-        fail("--batch-size and --n-process must be at least 1, --partitions at least 0")
-    if engine == "spark" and n_process != 1:
-        fail("--n-process is for the local engine; Spark's parallelism comes from --master (e.g. local[2])")
-    # the progress bar counts texts and words; the total is the input's line count (an upper bound for CSV)
-    bar = None
-    if progress and engine == "local" and input_path.is_file():
-        total = sum(1 for _ in input_path.open("rb")) - (1 if input_path.suffix.lower() == ".csv" and header else 0)
-        bar = tqdm(total=max(total, 0), unit=" texts", dynamic_ncols=True, smoothing=0.1)
-    words = 0
-
-    def tick(texts: int, n_words: int) -> None:
-        nonlocal words
-        words += n_words
-        bar.update(texts)
-        bar.set_postfix_str(f"{words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s", refresh=False)
-
     try:
         summary = annotate_file(input_path, output_path, model, engine, batch_size, n_process, text_column, header,
-                                encoding, input_format, output_format, master, partitions,
-                                progress=tick if bar is not None else None)
+                                encoding, input_format, output_format, master, partitions, progress, stats)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
-    finally:
-        if bar is not None:
-            bar.close()
     line(True, f"{summary.records:,} texts, {summary.entities:,} entities -> {output_path} "
                f"({summary.seconds:.1f} s, {summary.texts_per_s:,.0f} texts/s, {summary.words_per_s:,.0f} words/s)")
+    for reject in summary.rejects(MAX_LISTED_REJECTS):
+        line(False, f"{reject} (skipped)")
     if summary.rejected:
-        rejected = srsly.read_jsonl(summary.rejects_file)
-        for i, reject in enumerate(rejected):
-            if i == MAX_LISTED_REJECTS:
-                break
-            line(False, f"{reject['file']}:{reject['line']}: {reject['reason']} (skipped)")
         more = summary.rejected - MAX_LISTED_REJECTS
         line(False, f"{summary.rejected:,} bad records skipped into {summary.rejects_file}"
                     + (f" ({more:,} more than listed)" if more > 0 else ""))
-    if stats is not None:
-        stats.parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(stats, summary.to_dict())
 
 
 if __name__ == "__main__":

@@ -2,20 +2,16 @@
 
     python scripts/benchmark_speed.py MODEL DATA.spacy [--batch-size 128] [--n-process 1] [--repeats 2] [--output speed.json]
 
-Prints every repeat; the README's speed figures were measured with this script.
+Prints every repeat; the speed figures in docs/ were measured with this script.
 """
-import os
-import platform
 from pathlib import Path
 from typing import Optional
 
-import spacy
-import srsly
 import typer
 
-from custom_ner.cli import fail, msg
-from custom_ner.docs import read_docbin
-from custom_ner.speed import measure_speed
+from custom_ner.console import fail, msg
+from custom_ner.data.errors import ConversionError
+from custom_ner.evaluation.speed import benchmark
 
 
 def main(
@@ -26,23 +22,15 @@ def main(
     repeats: int = typer.Option(2, min=1, help="Timed passes over the texts"),
     output: Optional[Path] = typer.Option(None, help="Write the figures as JSON"),
 ) -> None:
-    if not data_path.exists():
-        fail(f"{data_path}: benchmark data not found")
-    nlp = spacy.load(model)
-    texts = [doc.text for doc in read_docbin(data_path, nlp.vocab)]
-    if not texts:
-        fail(f"{data_path}: no documents")
-    result = measure_speed(nlp, texts, batch_size=batch_size, n_process=n_process, repeats=repeats)
-    result.update(model=model, data=str(data_path), cpus=os.cpu_count(), machine=platform.platform())
+    try:
+        result = benchmark(model, data_path, batch_size, n_process, repeats, output)
+    except (ConversionError, OSError, ValueError) as err:
+        fail(err)
     for i, run in enumerate(result["runs"], 1):
         msg.info(f"run {i}: {result['n_words']} words in {run['seconds']:.2f} s = {run['words_per_second']:,.0f} words/s")
-    msg.good(
-        f"{model}: {result['words_per_second_min']:,.0f}-{result['words_per_second_max']:,.0f} words/s "
-        f"(batch {batch_size}, {n_process} process(es), {result['n_texts']} texts)"
-    )
+    msg.good(f"{model}: {result['words_per_second_min']:,.0f}-{result['words_per_second_max']:,.0f} words/s "
+             f"(batch {batch_size}, {n_process} process(es), {result['n_texts']} texts)")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(output, result)
         msg.good(f"Saved {output}")
 
 

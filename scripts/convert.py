@@ -13,28 +13,15 @@ OUTPUT.rejects.jsonl and reports how many. Statistics go to corpus/stats.json
 (beside OUTPUT) under the output's name.
 """
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Optional
 
-import spacy
-import srsly
 import typer
 
-from custom_ner.convert import (
-    Conversion,
-    convert_csv,
-    convert_iob,
-    convert_jsonl,
-    convert_nemo,
-    default_stats_path,
-    save_conversion,
-)
-from custom_ner.docs import read_docbin
-from custom_ner.cli import fail, msg
-from custom_ner.errors import ConversionError
-from custom_ner.labels import DEFAULT_LABEL_MAP, LabelMap
-from custom_ner.nemo import write_nemo
-from custom_ner.prodigy import doc_to_record
-from custom_ner.stats import corpus_stats, stats_table
+from custom_ner.console import fail, msg
+from custom_ner.data.convert import convert_file, default_stats_path, export_jsonl, export_nemo
+from custom_ner.data.errors import ConversionError
+from custom_ner.data.labels import DEFAULT_LABEL_MAP
+from custom_ner.data.stats import stats_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -45,15 +32,12 @@ LENIENT = typer.Option(False, "--lenient", help="Skip bad records into OUTPUT.re
 STATS = typer.Option(None, "--stats", help="Stats JSON to update [default: beside OUTPUT]")
 
 
-def _run(convert: Callable[[LabelMap], Conversion], output: Path, label_map: Path, stats: Optional[Path]) -> None:
-    """Run one conversion, write its outputs and report; bad input exits with code 1."""
+def _convert(fmt: str, input_path: Path, output: Path, label_map: Path, stats: Optional[Path], **options: Any) -> None:
+    """Run one conversion and print what it did; bad input exits with code 1."""
     try:
-        labels = LabelMap.from_file(label_map)
-        conv = convert(labels)
+        conv, entry = convert_file(fmt, input_path, output, label_map, stats, **options)
     except (ConversionError, ValueError, OSError) as err:
         fail(err)
-    stats_path = stats or default_stats_path(output)
-    entry = save_conversion(conv, output, labels.labels, stats_path)
     scheme = f", tag scheme {conv.tag_scheme.upper()}" if conv.tag_scheme else ""
     msg.good(f"Wrote {entry['docs']} docs to {output}{scheme}")
     msg.table(stats_table(entry), header=("", "count"), aligns=("l", "r"))
@@ -62,7 +46,7 @@ def _run(convert: Callable[[LabelMap], Conversion], output: Path, label_map: Pat
             msg.info(f"{what.replace('_', ' ')}: {entry[what]}")
     if conv.rejects:
         msg.warn(f"{len(conv.rejects)} bad record(s) skipped, written to {entry['rejects_file']}")
-    msg.info(f"Statistics written to {stats_path}")
+    msg.info(f"Statistics written to {stats or default_stats_path(output)}")
 
 
 @app.command("iob")
@@ -80,13 +64,8 @@ def iob_cli(
     stats: Optional[Path] = STATS,
 ) -> None:
     """CoNLL-style column files; -DOCSTART- starts a new Doc."""
-    _run(
-        lambda lm: convert_iob(
-            input_path, lm, label_scheme=label_scheme, tag_scheme=tag_scheme, token_col=token_col,
-            tag_col=tag_col, n_sents=n_sents, encoding=encoding, lenient=lenient,
-        ),
-        output, label_map, stats,
-    )
+    _convert("iob", input_path, output, label_map, stats, label_scheme=label_scheme, tag_scheme=tag_scheme,
+             token_col=token_col, tag_col=tag_col, n_sents=n_sents, encoding=encoding, lenient=lenient)
 
 
 @app.command("csv")
@@ -107,13 +86,8 @@ def csv_cli(
 ) -> None:
     """One token per row, sentence id on the first row of each sentence."""
     columns = {"sentence": sentence_column, "word": word_column, "tag": tag_column}
-    _run(
-        lambda lm: convert_csv(
-            input_path, lm, label_scheme=label_scheme, tag_scheme=tag_scheme, columns=columns,
-            n_sents=n_sents, encoding=encoding, delimiter=delimiter, lenient=lenient,
-        ),
-        output, label_map, stats,
-    )
+    _convert("csv", input_path, output, label_map, stats, label_scheme=label_scheme, tag_scheme=tag_scheme,
+             columns=columns, n_sents=n_sents, encoding=encoding, delimiter=delimiter, lenient=lenient)
 
 
 @app.command("jsonl")
@@ -127,10 +101,7 @@ def jsonl_cli(
     stats: Optional[Path] = STATS,
 ) -> None:
     """Accepted Prodigy examples; reject/ignore answers are counted and skipped."""
-    _run(
-        lambda lm: convert_jsonl(input_path, lm, label_scheme=label_scheme, lang=lang, lenient=lenient),
-        output, label_map, stats,
-    )
+    _convert("jsonl", input_path, output, label_map, stats, label_scheme=label_scheme, lang=lang, lenient=lenient)
 
 
 @app.command("nemo")
@@ -147,19 +118,8 @@ def nemo_cli(
     stats: Optional[Path] = STATS,
 ) -> None:
     """NeMo / TAO token-classification data (one sentence per line)."""
-    _run(
-        lambda lm: convert_nemo(
-            input_dir, lm, split=split, label_scheme=label_scheme, tag_scheme=tag_scheme,
-            n_sents=n_sents, encoding=encoding, lenient=lenient,
-        ),
-        output, label_map, stats,
-    )
-
-
-def _load_docs(input_path: Path):
-    if not input_path.exists():
-        fail(f"{input_path}: file not found")
-    return read_docbin(input_path, spacy.blank("en").vocab)
+    _convert("nemo", input_dir, output, label_map, stats, split=split, label_scheme=label_scheme,
+             tag_scheme=tag_scheme, n_sents=n_sents, encoding=encoding, lenient=lenient)
 
 
 @app.command("to-nemo")
@@ -170,9 +130,11 @@ def to_nemo_cli(
     label_map: Path = LABEL_MAP,
 ) -> None:
     """Export a DocBin for NeMo / TAO token classification (IOB2 tags)."""
-    docs = _load_docs(input_path)
+    try:
+        counts = export_nemo(input_path, output_dir, split, label_map)
+    except (ConversionError, OSError) as err:
+        fail(err)
     split = split or input_path.stem
-    counts = write_nemo(docs, output_dir, split, LabelMap.from_file(label_map).labels)
     msg.good(f"Wrote {counts['sentences']} sentences to {output_dir}/text_{split}.txt, labels_{split}.txt")
     msg.table(list(counts.items()), aligns=("l", "r"))
 
@@ -183,10 +145,10 @@ def to_jsonl_cli(
     output: Path = typer.Argument(..., help="Output Prodigy JSONL"),
 ) -> None:
     """Export a DocBin as Prodigy JSONL (text, tokens, spans) for correction."""
-    docs = _load_docs(input_path)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_jsonl(output, (doc_to_record(doc) for doc in docs))
-    stats = corpus_stats(docs)
+    try:
+        stats = export_jsonl(input_path, output)
+    except (ConversionError, OSError) as err:
+        fail(err)
     msg.good(f"Wrote {stats['docs']} records ({stats['entities']} spans) to {output}")
 
 

@@ -10,8 +10,8 @@ from typing import Optional
 
 import typer
 
-from custom_ner.cli import fail, msg
-from custom_ner.transfer import init_tok2vec_weights
+from custom_ner.console import fail, msg
+from custom_ner.training.transfer import init_tok2vec_weights
 
 
 def main(

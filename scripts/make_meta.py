@@ -3,95 +3,14 @@ note and the evaluation scores measured by scripts/evaluate.py.
 
     python scripts/make_meta.py MODEL OUTPUT.json --conll-test metrics/cpu-conll-test.json \
         --gold-dev metrics/cpu-gold-dev.json [--train-summary training/cpu/train_summary.json]
-
-``performance`` holds the CoNLL-2003 test scores in spaCy's format (the package
-README shows them); ``evaluation`` holds both evaluations in full.
 """
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Optional
 
-import spacy
-import srsly
 import typer
-from custom_ner.cli import msg
 
-from custom_ner.evaluation import format_report
-
-DESCRIPTION = (
-    "English named-entity recognition for news and financial text with five labels: "
-    "PERSON, ORG, LOC, MISC (CoNLL-2003 guidelines) and TICKER (stock, fund and "
-    "crypto-asset trading symbols such as $AAPL, NYSE: IBM or DELL.O). "
-    "{pipeline} pipeline trained on CoNLL-2003 English and the hand-annotated ner_gold set."
-)
-LICENSE = "research use only"
-LICENSE_NOTE = (
-    "Licence note: the pipeline is derived from CoNLL-2003 (Reuters RCV1 text, research "
-    "agreement required), the ner_gold annotations of AG News, Reuters/nasdaq.com news "
-    "and tweet/StockTwits texts (research and non-commercial terms) and word vectors "
-    "trained on those texts. Use it for research; do not redistribute it commercially."
-)
-SOURCES: List[Dict[str, str]] = [
-    {
-        "name": "CoNLL-2003 English NER",
-        "url": "https://www.clips.uantwerpen.be/conll2003/ner/",
-        "license": "Reuters RCV1 research agreement",
-        "author": "Tjong Kim Sang & De Meulder (2003)",
-    },
-    {
-        "name": "ner_gold (hand-annotated PERSON/ORG/LOC/MISC/TICKER)",
-        "license": "research use (texts from AG News, Reuters/nasdaq.com news, tweets)",
-        "author": "en_custom_ner project",
-    },
-    {
-        "name": "floret vectors trained on the unannotated texts (CoNLL train, GMB, AG News test, financial news and tweets, WNUT-17 train)",
-        "author": "en_custom_ner project",
-    },
-]
-PERFORMANCE_KEYS = ("ents_p", "ents_r", "ents_f", "ents_per_type", "speed")
-
-
-def build_meta(
-    model: Path,
-    conll_test: Dict[str, Any],
-    gold_dev: Dict[str, Any],
-    version: Optional[str] = None,
-    train_summary: Optional[Dict[str, Any]] = None,
-) -> Dict[str, Any]:
-    nlp = spacy.load(model)
-    is_trf = "transformer" in nlp.pipe_names
-    kind = "Transformer (spacy-transformers + ner)" if is_trf else "CPU (tok2vec + ner)"
-    labels = list(nlp.get_pipe("ner").labels)
-    sources = SOURCES[:2]
-    if is_trf:
-        name = nlp.config["components"]["transformer"]["model"]["name"]  # hub name or local directory
-        hf = nlp.get_pipe("transformer").model.transformer.config
-        sources.append({
-            "name": f"pretrained {hf.model_type} encoder ({hf.num_hidden_layers} layers, hidden size {hf.hidden_size}): {name}",
-            "author": "see the model's card",
-        })
-    else:
-        sources.append(SOURCES[2])
-    meta: Dict[str, Any] = {
-        "description": DESCRIPTION.format(pipeline=kind),
-        "author": "en_custom_ner project",
-        "license": LICENSE,
-        "sources": sources,
-        "performance": {key: conll_test[key] for key in PERFORMANCE_KEYS if key in conll_test},
-        "evaluation": {"conll2003_test": conll_test, "ner_gold_dev": gold_dev},
-        "notes": "\n\n".join(
-            [
-                "### Evaluation (entity-level, exact match)",
-                "```\n" + format_report(conll_test, labels, "CoNLL-2003 test") + "\n```",
-                "```\n" + format_report(gold_dev, labels, "ner_gold dev") + "\n```",
-                LICENSE_NOTE,
-            ]
-        ),
-    }
-    if version:
-        meta["version"] = version
-    if train_summary:
-        meta["training"] = {k: train_summary[k] for k in ("steps", "epochs", "seconds", "words", "words_per_second") if k in train_summary}
-    return meta
+from custom_ner.console import msg
+from custom_ner.evaluation.meta import write_meta
 
 
 def main(
@@ -102,10 +21,7 @@ def main(
     train_summary: Optional[Path] = typer.Option(None, help="train_summary.json of the run"),
     version: Optional[str] = typer.Option(None, help="Package version"),
 ) -> None:
-    summary = srsly.read_json(train_summary) if train_summary and train_summary.exists() else None
-    meta = build_meta(model, srsly.read_json(conll_test), srsly.read_json(gold_dev), version, summary)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output, meta)
+    meta = write_meta(model, output, conll_test, gold_dev, train_summary, version)
     msg.good(f"Wrote {output} (CoNLL-2003 test ents_f {meta['performance'].get('ents_f', 0):.4f})")
 
 

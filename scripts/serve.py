@@ -8,10 +8,9 @@ One uvicorn worker; the model is loaded once at start-up. Limits per request:
 import os
 
 import typer
-import uvicorn
 
-from custom_ner.cli import fail
-from custom_ner.service import Limits, create_app
+from custom_ner.apps.service import Limits, serve
+from custom_ner.console import fail
 
 
 def main(
@@ -24,10 +23,10 @@ def main(
     batch_size: int = typer.Option(Limits.batch_size, help="nlp.pipe batch size"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
-    if min(max_texts, max_chars, max_body_bytes, batch_size) < 1 or not 0 < port < 65536:
-        fail("limits and --batch-size must be at least 1 and --port in 1..65535")
-    app = create_app(model, Limits(max_texts, max_chars, max_body_bytes, batch_size))
-    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
+    try:
+        serve(model, host, port, Limits(max_texts, max_chars, max_body_bytes, batch_size), log_level)
+    except ValueError as err:
+        fail(err)
 
 
 if __name__ == "__main__":

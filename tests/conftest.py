@@ -8,7 +8,7 @@ import pytest
 import spacy
 import srsly
 
-from custom_ner.labels import LabelMap
+from custom_ner.data.labels import LabelMap
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -81,7 +81,7 @@ def tiny_models(tmp_path_factory) -> dict:
     """Two real pipeline directories, no training: ``custom`` (entity ruler + the
     TICKER linker on the fixture symbol directory, so TICKERs carry kb_id) and
     ``base`` (entity ruler with OntoNotes labels, like en_core_web_sm)."""
-    from custom_ner.tickers import build_symbol_table
+    from custom_ner.ticker.symbols import build_symbol_table
 
     root = tmp_path_factory.mktemp("tiny_models")
     tickers = FIXTURE_DATA / "tickers"

@@ -10,10 +10,11 @@ import pytest
 import spacy
 import srsly
 
-import custom_ner.annotate as annotate_module
-from custom_ner.annotate import annotate_file, read_records, text_problem
-from custom_ner.errors import ConversionError, Rejects
-from custom_ner.prodigy import record_to_doc
+import custom_ner.apps.engines as engines
+from custom_ner.apps.annotate import annotate_file
+from custom_ner.data.texts import read_records, text_problem
+from custom_ner.data.errors import ConversionError, Rejects
+from custom_ner.data.prodigy import record_to_doc
 
 from conftest import ROOT, TINY_TEXTS
 
@@ -53,8 +54,8 @@ def test_bad_records_are_skipped_into_the_rejects_file_with_line_and_reason(inpu
         (4, "expected a JSON object, found list"), (5, "no 'text' field"), (7, "empty line")]
     summary = annotate_file(inputs["csv"], tmp_path / "csv.jsonl", tiny_models["custom"])
     assert rejected(tmp_path / "csv.rejects.jsonl") == [
-        (3, "row has 1 fields, the header has 3: no column 'text'"), (4, "empty text"),
-        (8, "row has 4 fields, the header has 3")]
+        (3, "wrong column count: expected 3 fields, found 1"), (4, "empty text"),
+        (8, "wrong column count: expected 3 fields, found 4")]
     assert summary.records == 3
     summary = annotate_file(inputs["txt"], tmp_path / "txt.jsonl", tiny_models["custom"])
     assert rejected(tmp_path / "txt.rejects.jsonl") == [(2, "empty text")]
@@ -71,7 +72,7 @@ def test_csv_without_header_takes_a_column_number(write, tmp_path):
     path = write("nohead.csv", f'3,"title","{TINY_TEXTS[1]}"\n')
     records = list(read_records(path, Rejects(path, lenient=True), text_column="3", header=False))
     assert [r.text for r in records] == [TINY_TEXTS[1]]
-    with pytest.raises(ConversionError, match="no column 'body' in the header"):
+    with pytest.raises(ConversionError, match=r"h.csv:1: missing CSV column\(s\) 'body' \(the header has 'id', 'text'\)"):
         list(read_records(write("h.csv", "id,text\n1,x\n"), Rejects(path, lenient=True), text_column="body"))
 
 
@@ -80,7 +81,7 @@ def test_undecodable_bytes_and_unpaired_surrogates_are_rejected_not_fatal(write,
     summary = annotate_file(path, tmp_path / "out.jsonl", tiny_models["custom"])
     assert summary.records == 1
     [(line, reason)] = rejected(tmp_path / "out.rejects.jsonl")
-    assert line == 1 and reason == "undecodable byte 0xe9 at character 3"
+    assert line == 1 and reason == "undecodable bytes b'\\xe9' at column 4 (not valid utf-8; pass --encoding if the file uses another one)"
     assert text_problem("a\ud800b") == "unpaired surrogate U+D800 at character 1 (not valid Unicode)"
     assert text_problem("\x00\x07 \u202e \U0001F916") is None
 
@@ -137,8 +138,8 @@ def test_a_failing_job_leaves_the_previous_output_untouched(write, tiny_models, 
             raise MemoryError("killed halfway")
         return real(nlp, texts, batch_size)
 
-    real = annotate_module.annotate_texts
-    monkeypatch.setattr(annotate_module, "annotate_texts", fail_on_second_chunk)
+    real = engines.annotate_texts
+    monkeypatch.setattr(engines, "annotate_texts", fail_on_second_chunk)
     with pytest.raises(MemoryError):
         annotate_file(path, out, tiny_models["custom"], batch_size=1, n_process=1)
     assert out.read_text() == "previous complete output\n"
@@ -189,7 +190,7 @@ def test_spark_engine_writes_the_same_output_as_the_local_engine(inputs, tiny_mo
 
 
 def test_spark_engine_without_java_says_what_to_install(inputs, tiny_models, tmp_path, monkeypatch):
-    import custom_ner.spark_engine as spark_engine
+    import custom_ner.apps.spark as spark_engine
 
     monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
     monkeypatch.delenv("JAVA_HOME", raising=False)

@@ -5,9 +5,7 @@ import sys
 import pytest
 
 from conftest import ROOT, make_fixture_project
-from scripts_import import load_script
-
-check_assets = load_script("check_assets")
+from custom_ner.workflow import check_assets
 
 
 @pytest.fixture
@@ -17,7 +15,7 @@ def project(tmp_path):
 
 def test_all_assets_present_pass(project):
     project_dir, data = project
-    results = check_assets.check_assets(project_dir, {"vars.data_dir": str(data)})
+    results = check_assets(project_dir, {"vars.data_dir": str(data)})
     assert results and all(r.ok for r in results)
 
 
@@ -26,7 +24,7 @@ def test_missing_and_changed_assets_are_reported(project):
     (data / "conll2003" / "dev.iob").unlink()
     with (data / "ner_gold" / "train.jsonl").open("a") as f:
         f.write("\n")
-    bad = {r.dest: r.reason for r in check_assets.check_assets(project_dir, {"vars.data_dir": str(data)}) if not r.ok}
+    bad = {r.dest: r.reason for r in check_assets(project_dir, {"vars.data_dir": str(data)}) if not r.ok}
     assert bad == {
         f"{data}/conll2003/dev.iob": "missing",
         f"{data}/ner_gold/train.jsonl": bad[f"{data}/ner_gold/train.jsonl"],

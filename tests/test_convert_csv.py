@@ -1,8 +1,8 @@
 import pytest
 
 from conftest import FIXTURE_DATA
-from custom_ner.convert import convert_csv
-from custom_ner.errors import ConversionError
+from custom_ner.data.convert import convert_csv
+from custom_ner.data.errors import ConversionError
 
 HEADER = "Sentence #,Word,POS,Tag\r\n"
 

@@ -7,13 +7,13 @@ import pytest
 import spacy
 import srsly
 
-from custom_ner.annotate import load_model, model_labels
-from custom_ner.compare import find_browser
-from custom_ner.demo import BASE_ENV, CUSTOM_ENV, entity_rows, manual_doc, ticker_url
+from custom_ner.loading import load_pipeline, model_labels
+from custom_ner.browser import find_browser
+from custom_ner.apps.demo import BASE_ENV, CUSTOM_ENV, entity_rows, manual_doc, ticker_url
 
 from conftest import ROOT, TINY_TEXTS
 
-APP = ROOT / "scripts" / "demo_app.py"
+APP = ROOT / "custom_ner" / "apps" / "streamlit_app.py"
 
 
 def test_ticker_links_go_to_the_quote_page_of_the_symbol():
@@ -23,7 +23,7 @@ def test_ticker_links_go_to_the_quote_page_of_the_symbol():
 
 
 def test_manual_doc_and_table_carry_kb_id_and_link(tiny_models):
-    doc = load_model(tiny_models["custom"])(TINY_TEXTS[0])
+    doc = load_pipeline(tiny_models["custom"])(TINY_TEXTS[0])
     ents = manual_doc(doc)["ents"]
     assert {"start": 15, "end": 19, "label": "TICKER", "kb_id": "NASDAQ:AAPL",
             "kb_url": "https://finance.yahoo.com/quote/AAPL"} in ents
@@ -33,7 +33,7 @@ def test_manual_doc_and_table_carry_kb_id_and_link(tiny_models):
 
 
 def test_model_labels_are_entity_labels_only(tiny_models):
-    assert model_labels(load_model(tiny_models["custom"])) == ["LOC", "ORG", "PERSON", "TICKER"]
+    assert model_labels(load_pipeline(tiny_models["custom"])) == ["LOC", "ORG", "PERSON", "TICKER"]
     nlp = spacy.blank("en")
     nlp.add_pipe("tagger").add_label("NN")
     nlp.add_pipe("ner").add_label("GPE")

@@ -1,6 +1,6 @@
 import pytest
 
-from custom_ner.labels import LabelMap, UnknownLabel
+from custom_ner.data.labels import LabelMap, UnknownLabel
 
 
 def test_label_map_has_the_five_pipeline_labels(label_map):

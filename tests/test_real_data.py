@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import real_data_or_skip
-from custom_ner.convert import convert_iob, convert_jsonl
+from custom_ner.data.convert import convert_iob, convert_jsonl
 
 pytestmark = pytest.mark.data
 
@@ -41,7 +41,7 @@ def test_ner_gold_converts_every_span(label_map, split):
 
 
 def test_nasdaq_directories_give_the_listing_exchange():
-    from custom_ner.tickers import read_nasdaq_directory
+    from custom_ner.ticker.symbols import read_nasdaq_directory
 
     nasdaq = read_nasdaq_directory(real_data_or_skip("tickers", "nasdaqlisted.txt"))
     other = read_nasdaq_directory(real_data_or_skip("tickers", "otherlisted.txt"))
@@ -52,8 +52,8 @@ def test_nasdaq_directories_give_the_listing_exchange():
 
 def test_ticker_rules_find_the_gold_cashtags_of_ner_gold_train():
     import srsly
-    from custom_ner.ticker_linker import TickerAnnotator
-    from custom_ner.tickers import build_symbol_table
+    from custom_ner.ticker.linker import TickerAnnotator
+    from custom_ner.ticker.symbols import build_symbol_table
 
     tickers = real_data_or_skip("tickers")
     table = build_symbol_table([tickers / "nasdaqlisted.txt", tickers / "otherlisted.txt"])

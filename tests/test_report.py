@@ -13,10 +13,12 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 
 from conftest import ROOT
-from custom_ner.analysis import analyse, seqeval_scores, spacy_scores
-from custom_ner.compare import COLORS, compare_page, find_browser, label_pixels, render_doc, screenshot
-from custom_ner.evaluation import map_entities
-from custom_ner.report import FORMATTERS, check_scheme, read_train_log
+from custom_ner.evaluation.analysis import analyse
+from custom_ner.evaluation.scoring import map_entities, ner_scores, seqeval_scores
+from custom_ner.browser import find_browser, label_pixels, screenshot
+from custom_ner.data.labels import LABEL_COLORS as COLORS
+from custom_ner.evaluation.displacy import compare_page, render_doc
+from custom_ner.evaluation.report import FORMATTERS, check_scheme, read_train_log
 
 LABELS = ["PERSON", "ORG", "LOC", "MISC", "TICKER"]
 
@@ -77,12 +79,12 @@ def test_overlap_with_another_label_is_a_boundary_and_type_error(nlp_en):
 
 
 def test_spacy_scores_are_what_spacy_evaluate_reports(nlp_en):
-    """spacy_scores is get_ner_prf, the scorer behind `spacy evaluate`'s ents_p/r/f."""
+    """ner_scores is get_ner_prf, the scorer behind `spacy evaluate`'s ents_p/r/f."""
     from spacy.scorer import Scorer
 
     words = "Ann Lee of Acme Corp met Bob in Paris".split()
     eg = example(nlp_en, words, [(0, 2, "PERSON"), (3, 5, "ORG"), (8, 9, "LOC")], [(0, 2, "PERSON"), (3, 4, "ORG")])
-    ours = spacy_scores([eg], LABELS)
+    ours = ner_scores([eg], LABELS)
     nlp = spacy.blank("en")
     nlp.add_pipe("ner")
     theirs = Scorer(nlp).score([eg])
@@ -134,7 +136,7 @@ def test_seqeval_agrees_with_spacys_scorer_on_fixtures(nlp_en):
             examples.append(eg)
         else:
             examples.append(example(nlp_en, words, gold, pred))
-    ours = spacy_scores(examples, LABELS)
+    ours = ner_scores(examples, LABELS)
     checked = seqeval_scores(examples)
     assert 0.3 < ours["f"] < 0.95  # a mix of right and wrong
     assert abs(ours["f"] - checked["f"]) <= 0.001
@@ -309,7 +311,7 @@ def test_compare_page_renders_entity_colours_in_headless_chromium(tmp_path, nlp_
     for name, d in (("marked", doc), ("plain", plain)):
         page = tmp_path / f"{name}.html"
         page.write_text(compare_page({"custom": {"g": [render_doc(d)]}}, {"g": [d.text]}))
-        pixels[name] = label_pixels(screenshot(page, tmp_path / f"{name}.png", width=900, height=400))
+        pixels[name] = label_pixels(screenshot(page, tmp_path / f"{name}.png", width=900, height=400), COLORS)
     assert "NASDAQ:AAPL" in (tmp_path / "marked.html").read_text()
     # the legend shows every colour on both pages; only the marked page adds entity marks
     for label in ("PERSON", "TICKER", "LOC"):

@@ -8,8 +8,8 @@ import pytest
 import srsly
 from fastapi.testclient import TestClient
 
-from custom_ner.annotate import load_model
-from custom_ner.service import Combiner, Limits, create_app
+from custom_ner.loading import load_pipeline
+from custom_ner.apps.service import Combiner, Limits, create_app
 
 from conftest import ROOT, TINY_TEXTS
 
@@ -91,7 +91,7 @@ def test_unknown_routes_and_methods_are_json_errors(client):
 
 
 def test_concurrent_requests_get_their_own_results(tiny_models):
-    nlp = load_model(tiny_models["custom"])
+    nlp = load_pipeline(tiny_models["custom"])
     combine = Combiner(nlp, batch_size=4)
     texts = [[TINY_TEXTS[i % 3] + " x" * (i % 5)] * (1 + i % 3) for i in range(64)]
     expected = [[[(s["start"], s["label"]) for s in spans] for spans in combine(t)] for t in texts]
@@ -109,7 +109,7 @@ def test_concurrent_requests_get_their_own_results(tiny_models):
 
 
 def test_a_failing_text_fails_only_its_own_request(tiny_models):
-    nlp = load_model(tiny_models["custom"])
+    nlp = load_pipeline(tiny_models["custom"])
 
     class Flaky:
         def pipe(self, texts, batch_size):

@@ -2,7 +2,7 @@
 import pytest
 import spacy
 
-from custom_ner.speed import measure_speed
+from custom_ner.evaluation.speed import measure_speed
 
 
 def test_measure_speed_counts_words_of_every_run():

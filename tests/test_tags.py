@@ -1,7 +1,7 @@
 import pytest
 
-from custom_ner.errors import RecordError
-from custom_ner.tags import TaggedSentence, detect_tag_scheme, split_tag, tags_to_spans
+from custom_ner.data.errors import RecordError
+from custom_ner.data.tags import TaggedSentence, detect_tag_scheme, split_tag, tags_to_spans
 
 
 def sent(tags, first_line=1):

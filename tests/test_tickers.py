@@ -5,10 +5,11 @@ import spacy
 from spacy.tokens import Span
 
 from conftest import FIXTURES
-from custom_ner.errors import ConversionError
-from custom_ner.silver import make_silver, silver_doc
-from custom_ner.ticker_linker import SymbolTable, TickerAnnotator, canonicalize, is_abbreviation, normalize_symbol
-from custom_ner.tickers import build_symbol_table, company_name, read_nasdaq_directory, score_spans
+from custom_ner.data.errors import ConversionError
+from custom_ner.ticker.silver import make_silver, silver_doc
+from custom_ner.ticker.linker import SymbolTable, TickerAnnotator, canonicalize, is_abbreviation, normalize_symbol
+from custom_ner.evaluation.ticker_rules import score_spans
+from custom_ner.ticker.symbols import build_symbol_table, company_name, read_nasdaq_directory
 
 TICKERS = FIXTURES / "data" / "tickers"
 

@@ -2,7 +2,7 @@ import numpy
 import pytest
 from thinc.api import Maxout, Relu, chain
 
-from custom_ner.transfer import copy_weights
+from custom_ner.training.transfer import copy_weights
 
 
 def init(model, n_in):

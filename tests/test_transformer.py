@@ -5,7 +5,7 @@ import pytest
 from spacy import util
 
 from conftest import ROOT
-from custom_ner.transformer import cpu_overrides, max_wordpieces
+from custom_ner.training.transformer import cpu_overrides, max_wordpieces
 
 
 @pytest.mark.parametrize(

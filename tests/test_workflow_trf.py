@@ -17,7 +17,7 @@ import pytest
 import srsly
 
 from conftest import make_fixture_project
-from custom_ner.tiny_transformer import make_tiny_roberta
+from tiny_transformer import make_tiny_roberta
 
 TEXT = "Acme Corp (AAPL) shares rose 3% on Monday, Maria Lopez said in London."
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": ""}

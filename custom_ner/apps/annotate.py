@@ -1,0 +1,147 @@
+"""Batch annotation: read texts (.txt/.csv/.jsonl), run a pipeline, write entities.
+
+The texts come from the project's one reader of each format (custom_ner/data/texts.py),
+the local engine (engines.py) or Spark (spark.py) annotates them, and one writer
+(writers.py) writes JSONL, CSV or Parquet, so both engines write the same bytes for
+the same input. Bad records never stop a job: they go to ``OUTPUT.rejects.jsonl``
+with their line and reason. Output is written to a temporary file beside OUTPUT and
+renamed into place only when the job has finished, so a crash or Ctrl-C leaves
+either the old file or the complete new one.
+"""
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+
+import srsly
+
+from ..data.errors import ConversionError, Rejects
+from ..data.texts import Record, read_records
+from .engines import Result, run_local
+from .writers import OutputWriter
+
+ENGINES = ("local", "spark")
+
+
+@dataclass
+class Summary:
+    input: str
+    output: str
+    engine: str
+    model: str
+    records: int = 0
+    entities: int = 0
+    words: int = 0
+    rejected: int = 0
+    rejects_file: Optional[str] = None
+    seconds: float = 0.0
+    n_process: int = 1
+    batch_size: int = 0
+    master: Optional[str] = None
+
+    @property
+    def texts_per_s(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    @property
+    def words_per_s(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> Dict[str, Any]:
+        out = dict(self.__dict__)
+        out.update(texts_per_s=round(self.texts_per_s, 1), words_per_s=round(self.words_per_s, 1),
+                   seconds=round(self.seconds, 2))
+        return out
+
+    def rejects(self, limit: int = 10) -> List[str]:
+        """``FILE:LINE: reason`` of the first ``limit`` rejected records."""
+        if not self.rejects_file:
+            return []
+        return [f"{r['file']}:{r['line']}: {r['reason']}" for _, r in zip(range(limit), srsly.read_jsonl(self.rejects_file))]
+
+
+def progress_bar(input_path: Path, header: bool) -> Tuple[Any, Callable[[int, int], None]]:
+    """A tqdm bar of texts with words/s; its total is the input's line count (an upper
+    bound for CSV, whose records may span lines)."""
+    from tqdm import tqdm
+
+    total = sum(1 for _ in input_path.open("rb")) - (1 if input_path.suffix.lower() == ".csv" and header else 0)
+    bar = tqdm(total=max(total, 0), unit=" texts", dynamic_ncols=True, smoothing=0.1)
+    words = 0
+
+    def tick(texts: int, n_words: int) -> None:
+        nonlocal words
+        words += n_words
+        bar.update(texts)
+        bar.set_postfix_str(f"{words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s", refresh=False)
+
+    return bar, tick
+
+
+def annotate_file(
+    input_path: Union[str, Path],
+    output_path: Union[str, Path],
+    model: str = "en_custom_ner",
+    engine: str = "local",
+    batch_size: int = 256,
+    n_process: int = 1,
+    text_column: str = "text",
+    header: bool = True,
+    encoding: str = "utf-8",
+    input_format: str = "",
+    output_format: str = "",
+    master: str = "local[*]",
+    partitions: int = 0,
+    progress: Union[bool, Callable[[int, int], None]] = False,
+    stats: Optional[Union[str, Path]] = None,
+) -> Summary:
+    """Annotate ``input_path`` into ``output_path`` (+ rejects); see the module docstring.
+
+    ``progress``: True shows a progress bar (local engine; Spark shows its own), a
+    function ``progress(texts, words)`` is called after each chunk. ``stats``: a JSON
+    file for the run's figures.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: expected local or spark")
+    if batch_size < 1 or n_process < 1 or partitions < 0:
+        raise ValueError("batch size and process count must be at least 1, partitions at least 0")
+    if engine == "spark" and n_process != 1:
+        raise ValueError("the process count is for the local engine; Spark's parallelism comes from its master (e.g. local[2])")
+    start = time.perf_counter()
+    input_path, output_path = Path(input_path), Path(output_path)
+    if input_path.resolve() == output_path.resolve():
+        raise ConversionError(output_path, None, "output would overwrite the input")
+    rejects = Rejects(input_path, lenient=True)
+    records = read_records(input_path, rejects, input_format, text_column, header, encoding)
+    summary = Summary(str(input_path), str(output_path), engine, model, n_process=n_process, batch_size=batch_size,
+                      master=master if engine == "spark" else None)
+    bar = None
+    if progress is True and engine == "local":
+        bar, progress = progress_bar(input_path, header)
+    try:
+        with OutputWriter(output_path, output_format) as writer:
+            if engine == "spark":
+                from .spark import run_spark
+
+                batches: Iterable[Tuple[List[Record], List[Result]]] = run_spark(
+                    list(records), model, batch_size, master, partitions)
+            else:
+                batches = run_local(records, model, batch_size, n_process)
+            for chunk, results in batches:
+                writer.write(chunk, results)
+                words = sum(r.n_words for r in results)
+                summary.words += words
+                if callable(progress):
+                    progress(len(chunk), words)
+            rejects_file = rejects.write(output_path)
+            writer.commit()
+    finally:
+        if bar is not None:
+            bar.close()
+    summary.records, summary.entities, summary.rejected = writer.records, writer.entities, len(rejects)
+    summary.rejects_file = str(rejects_file) if rejects_file else None
+    summary.seconds = time.perf_counter() - start
+    if stats is not None:
+        Path(stats).parent.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(stats, summary.to_dict())
+    return summary

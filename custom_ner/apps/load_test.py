@@ -1,0 +1,164 @@
+"""Bounded load test of the REST service (loopback only; a benchmark, not a test).
+
+Starts ``scripts/serve.py`` on a free loopback port (or uses a running service, which
+must be on a loopback address), then at each concurrency sends a fixed number of
+POST /ents requests, stopping early at a time limit. Reports requests/s, texts/s,
+p50/p90/p99 latency and errors in OUT_DIR/load.json, load.md and load.png.
+"""
+import asyncio
+import ipaddress
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+from urllib.parse import urlparse
+
+import httpx
+import srsly
+from wasabi import msg
+
+from ..data.errors import Rejects
+from ..data.texts import read_records
+from ..evaluation.plots import save_figure
+from .servers import free_port, start_server, stop_server
+
+SERVE = Path(__file__).resolve().parents[2] / "scripts" / "serve.py"  # the command users run
+
+
+def is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def percentile(values: List[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+
+
+async def run_level(url: str, bodies: List[Dict[str, Any]], concurrency: int, requests: int,
+                    time_limit: float) -> Dict[str, Any]:
+    """``requests`` POSTs from ``concurrency`` clients, none started after ``time_limit`` s."""
+    latencies: List[float] = []
+    errors: List[str] = []
+    sent = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        start = time.perf_counter()
+
+        async def client_loop() -> None:
+            nonlocal sent
+            while sent < requests and time.perf_counter() - start < time_limit:
+                body = bodies[sent % len(bodies)]
+                sent += 1
+                t0 = time.perf_counter()
+                try:
+                    response = await client.post("/ents", json=body)
+                    if response.status_code != 200:
+                        errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
+                        continue
+                except httpx.HTTPError as err:
+                    errors.append(f"{type(err).__name__}: {err}")
+                    continue
+                latencies.append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    texts = len(latencies) * len(bodies[0]["texts"])  # every body holds --texts-per-request texts
+    latency_ms = {f"p{q}_ms": round(percentile(latencies, q) * 1000, 1) if latencies else None for q in (50, 90, 99)}
+    return {"concurrency": concurrency, "requests": len(latencies) + len(errors), "ok": len(latencies),
+            "errors": len(errors), "first_errors": errors[:5], "seconds": round(elapsed, 2),
+            "requests_per_s": round(len(latencies) / elapsed, 1), "texts_per_s": round(texts / elapsed, 1),
+            **latency_ms, "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+            "stopped_by_time_limit": len(latencies) + len(errors) < requests}
+
+
+def render(report: Dict[str, Any]) -> str:
+    rows = ["| clients | requests | errors | requests/s | texts/s | p50 ms | p90 ms | p99 ms | max ms | seconds |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in report["levels"]:
+        rows.append(f"| {r['concurrency']} | {r['requests']:,} | {r['errors']} | {r['requests_per_s']:,.1f} | "
+                    f"{r['texts_per_s']:,.1f} | {r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['seconds']} |")
+    return "\n".join([
+        "# REST service load test", "",
+        f"Model `{report['model']}` at {report['url']}; {report['texts_per_request']} text(s) per request from "
+        f"{report['texts_source']} ({report['distinct_texts']:,} distinct texts); {report['cpus']} CPUs shared by "
+        f"server and clients. Fixed request count {report['requests']:,} per level, time limit {report['time_limit_s']} s.",
+        "", *rows, ""])
+
+
+def plot(report: Dict[str, Any], path: Path) -> Path:
+    """Requests/s and p50/p99 latency per concurrency level."""
+    import matplotlib.pyplot as plt
+
+    levels = report["levels"]
+    x = [str(r["concurrency"]) for r in levels]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
+    a.bar(x, [r["requests_per_s"] for r in levels], color="#7aecec")
+    a.set_xlabel("concurrent clients")
+    a.set_ylabel("requests/s")
+    b.plot(x, [r["p50_ms"] for r in levels], marker="o", label="p50")
+    b.plot(x, [r["p99_ms"] for r in levels], marker="o", label="p99")
+    b.set_xlabel("concurrent clients")
+    b.set_ylabel("latency (ms)")
+    b.legend()
+    return save_figure(fig, path)
+
+
+def run_load_test(
+    out_dir: Path,
+    texts: Path,
+    model: str = "en_custom_ner",
+    url: Optional[str] = None,
+    text_column: str = "text",
+    concurrency: Sequence[int] = (1, 8, 32),
+    requests: int = 500,
+    texts_per_request: int = 1,
+    time_limit: float = 120,
+    warmup: int = 20,
+) -> Dict[str, Any]:
+    """Every concurrency level against ``url`` (or a server started for ``model``); the report."""
+    if url is not None and not is_loopback(url):
+        raise ValueError(f"--url {url}: only loopback addresses (127.0.0.1, ::1, localhost) may be load-tested")
+    if any(c < 1 for c in concurrency):
+        raise ValueError("--concurrency must be at least 1")
+    pool = [r.text for r in read_records(texts, Rejects(texts, lenient=True), text_column=text_column)]
+    if not pool:
+        raise ValueError(f"{texts}: no texts to send")
+    bodies = [{"texts": [pool[(i * texts_per_request + k) % len(pool)] for k in range(texts_per_request)]}
+              for i in range(max(requests, warmup))]
+    server = None
+    if url is None:
+        port = free_port()
+        msg.text(f"starting the service for {model} on 127.0.0.1:{port}")
+        server = start_server([sys.executable, str(SERVE), "--model", model, "--host", "127.0.0.1", "--port", str(port),
+                               "--log-level", "warning"], f"http://127.0.0.1:{port}/health")
+        url = f"http://127.0.0.1:{port}"
+    try:
+        info = httpx.get(f"{url}/model", timeout=10).json()
+        if warmup:
+            asyncio.run(run_level(url, bodies, 1, warmup, time_limit))
+        levels = []
+        for c in concurrency:
+            result = asyncio.run(run_level(url, bodies, c, requests, time_limit))
+            levels.append(result)
+            (msg.good if result["errors"] == 0 else msg.fail)(
+                f"{c:>3} clients: {result['requests_per_s']:,.1f} requests/s, p50 {result['p50_ms']} ms, "
+                f"p99 {result['p99_ms']} ms, {result['errors']} errors")
+    finally:
+        if server is not None:
+            stop_server(server)
+    report = {"model": info.get("name"), "url": url, "texts_source": str(texts), "distinct_texts": len(pool),
+              "texts_per_request": texts_per_request, "requests": requests, "time_limit_s": time_limit,
+              "cpus": os.cpu_count(), "levels": levels}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    srsly.write_json(out_dir / "load.json", report)
+    (out_dir / "load.md").write_text(render(report), encoding="utf-8")
+    plot(report, out_dir / "load.png")
+    return report

@@ -1,0 +1,9 @@
+"""Which device a run uses: the GPU asked for, or the CPU (-1) where there is none."""
+from thinc.api import prefer_gpu
+
+
+def choose_device(gpu_id: int) -> int:
+    """The GPU id to run on, or -1: a GPU id on a machine without one falls back to CPU."""
+    if gpu_id < 0:
+        return -1
+    return gpu_id if prefer_gpu(gpu_id) else -1

@@ -1,0 +1,128 @@
+"""PNG plots of the evaluation report, drawn only from report.json's dict; the
+benchmarks of the apps draw theirs with :func:`save_figure` too."""
+from pathlib import Path
+from typing import Any, Dict, List
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: files only
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+
+def slug(name: str) -> str:
+    """A dataset name as a file name part: ``ner_gold-dev`` -> ``ner-gold-dev``."""
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+
+
+def save_figure(fig: Any, path: Path) -> Path:
+    """Lay out, save as PNG and close ``fig``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def f1_bars(report: Dict[str, Any], dataset: str, path: Path) -> Path:
+    """Per-label F1 per model (labels with gold support, then the micro average)."""
+    by_model = report["accuracy"][dataset]
+    models = list(by_model)
+    first = next(iter(by_model.values()))["spacy"]["per_label"]
+    labels = [label for label, v in first.items() if v["support"] > 0]
+    groups = [*labels, "micro avg"]
+    width = 0.8 / max(len(models), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(groups) + 2), 4))
+    x = np.arange(len(groups))
+    for i, model in enumerate(models):
+        r = by_model[model]["spacy"]
+        values = [r["per_label"][label]["f"] * 100 for label in labels] + [r["f"] * 100]
+        bars = ax.bar(x + (i - (len(models) - 1) / 2) * width, values, width, label=model)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    ax.set_xticks(x, groups)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("F1 (%)")
+    ax.set_title(f"Per-label F1 on {dataset}")
+    ax.legend(fontsize=8, loc="lower left")
+    return save_figure(fig, path)
+
+
+def confusion(report: Dict[str, Any], dataset: str, path: Path) -> Path:
+    """Label confusion heatmaps, one per model: gold (rows, + spurious) vs predicted (columns, + missed)."""
+    by_model = report["accuracy"][dataset]
+    models = list(by_model)
+    fig, axes = plt.subplots(1, len(models), figsize=(4.6 * len(models), 4.4), squeeze=False)
+    for ax, model in zip(axes[0], models):
+        conf = by_model[model]["errors"]["confusion"]
+        matrix = np.array(conf["matrix"], dtype=float)
+        ax.imshow(np.log1p(matrix), cmap="Blues")
+        for (i, j), value in np.ndenumerate(matrix):
+            if value:
+                ax.text(j, i, f"{int(value)}", ha="center", va="center", fontsize=7,
+                        color="white" if np.log1p(value) > np.log1p(matrix.max()) * 0.6 else "black")
+        ax.set_xticks(range(len(conf["columns"])), conf["columns"], rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(conf["rows"])), conf["rows"], fontsize=8)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("gold")
+        ax.set_title(model, fontsize=10)
+    fig.suptitle(f"Entity confusion on {dataset} (colour: log count)")
+    return save_figure(fig, path)
+
+
+def training(report: Dict[str, Any], path: Path) -> Path:
+    """Dev score and loss per component against the training step, per model."""
+    fig, (ax_score, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+    for model, log in report["training"].items():
+        ax_score.plot(log["steps"], log["dev_score"], marker=".", label=model)
+        for component, losses in log["losses"].items():
+            points = [(s, v) for s, v in zip(log["steps"], losses) if v is not None and s > 0]
+            if points:
+                ax_loss.plot(*zip(*points), marker=".", label=f"{model}: {component}")
+    ax_score.set_xlabel("step")
+    ax_score.set_ylabel("dev score (ents_f)")
+    ax_score.set_title("Dev score")
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("loss since the previous evaluation")
+    ax_loss.set_yscale("log")
+    ax_loss.set_title("Training loss")
+    for ax in (ax_score, ax_loss):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def speed(report: Dict[str, Any], path: Path) -> Path:
+    """Words/s per process count, load time and size on disk, per model."""
+    models = list(report["speed"])
+    n_procs: List[str] = [str(n) for n in report["settings"]["n_process"]]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    x = np.arange(len(models))
+    width = 0.8 / max(len(n_procs), 1)
+    for i, n in enumerate(n_procs):
+        values = [report["speed"][m]["by_n_process"][n]["words_per_second_median"] for m in models]
+        bars = axes[0].bar(x + (i - (len(n_procs) - 1) / 2) * width, values, width, label=f"n_process={n}")
+        axes[0].bar_label(bars, fmt="%.0f", fontsize=7)
+    axes[0].set_ylabel("words/s (median)")
+    axes[0].legend(fontsize=8)
+    for ax, key, label in ((axes[1], "load_seconds_median", "spacy.load seconds"), (axes[2], "size_on_disk_mb", "size on disk (MB)")):
+        bars = ax.bar(x, [report["speed"][m][key] for m in models], color="tab:gray")
+        ax.bar_label(bars, fmt="%.1f", fontsize=7)
+        ax.set_ylabel(label)
+    for ax in axes:
+        ax.set_xticks(x, models, rotation=20, ha="right")
+    fig.suptitle(f"Speed and size ({report['environment']['cores']} cores, batch {report['settings']['batch_size']})")
+    return save_figure(fig, path)
+
+
+def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
+    """Every plot of the report; returns their paths relative to ``out_dir``."""
+    plots: Dict[str, Any] = {"f1": {}, "confusion": {}}
+    for dataset in report["accuracy"]:
+        if report["accuracy"][dataset]:
+            name = slug(dataset)
+            plots["f1"][dataset] = str(f1_bars(report, dataset, out_dir / "plots" / f"f1-{name}.png").relative_to(out_dir))
+            plots["confusion"][dataset] = str(confusion(report, dataset, out_dir / "plots" / f"confusion-{name}.png").relative_to(out_dir))
+    plots["training"] = str(training(report, out_dir / "plots" / "training.png").relative_to(out_dir)) if report["training"] else None
+    plots["speed"] = str(speed(report, out_dir / "plots" / "speed.png").relative_to(out_dir)) if report["speed"] else None
+    return plots

@@ -1,0 +1,298 @@
+"""TICKER rules and linking: the patterns, the symbol table, canonical ids and the
+``custom_ner_ticker_linker`` pipeline component.
+
+Self-contained on purpose (standard library + spaCy only): ``spacy package --code``
+copies this one file into the wheel, where the rest of ``custom_ner`` does not exist.
+The rules live here, not elsewhere, because the shipped component applies them.
+
+Patterns (PATTERNS, after ner_gold/GUIDELINES.md: the "$" of a cashtag and the
+exchange prefix are outside the span, a Reuters suffix is inside): cashtag, exchange
+prefix, Reuters instrument code, a listed symbol in parentheses after a name that is
+not its initials, a listed symbol as a hashtag. :class:`TickerAnnotator` applies them.
+
+Canonical forms (``ent.kb_id_``):
+- ``EXCHANGE:SYMBOL`` when the exchange is known: from an exchange prefix in the text
+  ("NYSE: IBM" -> ``NYSE:IBM``), a Reuters instrument code ("DELL.O" -> ``NASDAQ:DELL``),
+  or the symbol directory ("$AAPL" -> ``NASDAQ:AAPL``);
+- the bare upper-case symbol otherwise ("$BTC" -> ``BTC``).
+The company name the directory gives for the symbol is ``ent._.company`` (None if unknown).
+"""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, Union
+
+import catalogue
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import registry
+
+#: Exchange names as written in text (upper-cased, spaces removed) -> canonical code.
+EXCHANGE_ALIASES: Dict[str, str] = {
+    "NASDAQ": "NASDAQ", "NASDAQGS": "NASDAQ", "NASDAQGM": "NASDAQ", "NASDAQCM": "NASDAQ", "NMS": "NASDAQ",
+    "NYSE": "NYSE", "NEWYORKSTOCKEXCHANGE": "NYSE",
+    "AMEX": "NYSEAMERICAN", "NYSEAMERICAN": "NYSEAMERICAN", "NYSEMKT": "NYSEAMERICAN", "NYSEAMEX": "NYSEAMERICAN",
+    "NYSEARCA": "NYSEARCA", "ARCA": "NYSEARCA",
+    "BATS": "CBOE", "CBOE": "CBOE", "CBOEBZX": "CBOE",
+    "IEX": "IEX",
+    "OTC": "OTC", "OTCMKTS": "OTC", "OTCQB": "OTC", "OTCQX": "OTC", "OTCBB": "OTC", "PINK": "OTC",
+    "TSX": "TSX", "TSE": "TSX", "TSXV": "TSXV", "CSE": "CSE",
+    "LSE": "LSE", "LON": "LSE", "AIM": "LSE",
+    "ASX": "ASX", "FRA": "FRA", "ETR": "XETRA", "XETRA": "XETRA", "EPA": "EPA", "AMS": "AMS", "EBR": "EBR",
+    "BIT": "BIT", "BME": "BME", "STO": "STO", "HEL": "HEL", "CPH": "CPH", "SWX": "SIX", "SIX": "SIX",
+    "HKEX": "HKEX", "HKG": "HKEX", "TYO": "TYO", "NSE": "NSE", "BSE": "BSE", "SGX": "SGX", "KRX": "KRX",
+}
+
+#: Reuters instrument code suffix -> canonical exchange code.
+RIC_SUFFIXES: Dict[str, str] = {
+    "O": "NASDAQ", "OQ": "NASDAQ", "OB": "OTC", "PK": "OTC",
+    "N": "NYSE", "K": "NYSE", "A": "NYSEAMERICAN", "P": "NYSEARCA", "Z": "CBOE",
+    "TO": "TSX", "V": "TSXV", "L": "LSE", "PA": "EPA", "DE": "XETRA", "F": "FRA", "AS": "AMS",
+    "BR": "EBR", "MI": "BIT", "MC": "BME", "ST": "STO", "HE": "HEL", "CO": "CPH", "OL": "OSL",
+    "VX": "SIX", "S": "SIX", "AX": "ASX", "NZ": "NZX", "HK": "HKEX", "T": "TYO", "OS": "OSA",
+    "SS": "SSE", "SZ": "SZSE", "KS": "KRX", "TW": "TWSE", "SI": "SGX", "BO": "BSE", "NS": "NSE",
+    "SA": "B3", "MX": "BMV", "JO": "JSE", "J": "JSE", "AU": "ASX",
+}
+
+_RIC = re.compile(r"^(?P<base>[A-Z0-9]{1,6}[a-z]?(?:\.[A-Z])?)\.(?P<suffix>[A-Z]{1,2})$")
+_PREFIX = re.compile(r"(?P<exchange>[A-Za-z][A-Za-z ]{1,24}?)\s*:\s*$")
+
+#: Upper-case abbreviations that are not trading symbols where the text does not mark
+#: them as one (GUIDELINES.md: EPS, CEO, IPO, ETF, SEC, FDA are never TICKER).
+NON_TICKERS: Set[str] = set(
+    """A I AI AM AP BBC CEO CFO CIO COO CTO CNBC CNN DJIA DOJ EBIT EBITDA EPS ESG ET EST ETF EU
+    EV FBI FCC FDA FED FOMC FTC FX FY GAAP GDP GMT HQ IMF IPO IRS IT LLC LP M&A NFL NBA NYSE
+    NASDAQ OK OTC PC PDT PE PM PR PST Q QE REIT ROI RSI SEC SPAC TV UAE UK UN US USA USD UTC
+    VP WSJ WHO YOY YTD ATH CPI PPI ECB OPEC NATO EDT DOW""".split()
+)
+
+_EXCHANGE_WORDS = sorted({*EXCHANGE_ALIASES, "Nasdaq", "NasdaqGS", "NasdaqGM", "NasdaqCM", "NYSE American",
+                          "NYSE Arca", "NYSE MKT", "Symbol", "Ticker", "ticker", "symbol"}, key=len, reverse=True)
+_SYMBOL = r"[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z]{1,2})?"
+_RIC_SUFFIX = "|".join(sorted(RIC_SUFFIXES, key=len, reverse=True))
+
+# (name, regex with a group "sym", needs the symbol table to confirm a bare symbol)
+PATTERNS: List[Tuple[str, "re.Pattern[str]", bool]] = [
+    ("cashtag", re.compile(r"(?<![\w$])\$(?P<sym>[A-Za-z]{1,6}(?:[._\-][A-Za-z]{1,3})?)(?![\w$])"), False),
+    ("exchange", re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _EXCHANGE_WORDS)
+                            + r")\s*:\s*(?P<sym>" + _SYMBOL + r")(?![\w])"), False),
+    ("ric", re.compile(r"(?<![\w.$])(?P<sym>[A-Z0-9]{1,6}[a-z]?(?:\.[A-Z])?\.(?:" + _RIC_SUFFIX + r"))(?![\w.])"), False),
+    ("paren", re.compile(r"[A-Za-z.,'&]\s\((?P<sym>[A-Z]{1,5}(?:\.[A-Z])?)\)"), True),
+    ("hashtag", re.compile(r"(?<![\w#])#(?P<sym>[A-Z]{2,5})(?![\w])"), True),
+]
+
+
+@dataclass(frozen=True)
+class TickerMatch:
+    start: int
+    end: int
+    pattern: str
+
+    @property
+    def offsets(self) -> Tuple[int, int]:
+        return self.start, self.end
+
+
+Entry = Tuple[str, str]  # (canonical exchange code or "", company name or "")
+
+
+class SymbolTable:
+    """Symbol -> (exchange, company). Plain dicts, so it serializes as JSON."""
+
+    def __init__(self, entries: Optional[Dict[str, Entry]] = None) -> None:
+        self.entries: Dict[str, Entry] = {k.upper(): (e, c) for k, (e, c) in (entries or {}).items()}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, symbol: str) -> bool:
+        return normalize_symbol(symbol) in self.entries
+
+    def get(self, symbol: str) -> Optional[Entry]:
+        return self.entries.get(normalize_symbol(symbol))
+
+    def add(self, symbol: str, exchange: str = "", company: str = "", overwrite: bool = False) -> None:
+        key = normalize_symbol(symbol)
+        if overwrite or key not in self.entries:
+            self.entries[key] = (exchange, company)
+
+    def to_bytes(self) -> bytes:
+        return srsly.json_dumps({k: list(v) for k, v in sorted(self.entries.items())}).encode("utf8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "SymbolTable":
+        return cls({k: (v[0], v[1]) for k, v in srsly.json_loads(data.decode("utf8")).items()})
+
+
+def normalize_symbol(symbol: str) -> str:
+    """Share classes are written BRK.B, BRK-B, BRK/B or BRK_B; the table uses BRK.B."""
+    symbol = symbol.strip().lstrip("$#")
+    ric = re.match(r"^([A-Z0-9]{1,6})([a-z])(\.[A-Z]{1,2})$", symbol)  # Reuters share class: BASFn.DE
+    if ric:
+        return ric.group(1) + ric.group(3)
+    return re.sub(r"[-/_]", ".", symbol.upper())
+
+
+def exchange_code(name: str) -> Optional[str]:
+    """The canonical code of an exchange as written in text ("Nasdaq", "NYSE American"), or None."""
+    return EXCHANGE_ALIASES.get(re.sub(r"[\s.]", "", name).upper())
+
+
+def canonicalize(surface: str, table: SymbolTable, prefix: str = "") -> Tuple[str, Optional[str]]:
+    """(canonical id, company name or None) of a TICKER written ``surface``.
+
+    ``prefix`` is the text just before the span: an exchange named there ("NYSE:")
+    wins over the directory; a Reuters suffix names the exchange unless the whole
+    surface is itself a listed share-class symbol (BF.A is Brown-Forman class A, not
+    BF on NYSE American).
+    """
+    symbol = normalize_symbol(surface)
+    match = _PREFIX.search(prefix)
+    named = exchange_code(match.group("exchange")) if match else None
+    entry = table.get(symbol)
+    ric = _RIC.match(symbol)
+    if entry is None and ric and ric.group("suffix") in RIC_SUFFIXES:
+        base = ric.group("base")
+        base_entry = table.get(base)
+        company = base_entry[1] if base_entry and base_entry[1] else None
+        return f"{named or RIC_SUFFIXES[ric.group('suffix')]}:{base}", company
+    company = entry[1] if entry and entry[1] else None
+    exchange = named or (entry[0] if entry else "")
+    return (f"{exchange}:{symbol}" if exchange else symbol), company
+
+
+class TickerAnnotator:
+    """Finds TICKER character spans in a text with PATTERNS, confirmed by a symbol table."""
+
+    def __init__(self, table: SymbolTable, non_tickers: Iterable[str] = NON_TICKERS) -> None:
+        self.table = table
+        self.non_tickers = {s.upper() for s in non_tickers}
+
+    def accept(self, symbol: str, needs_table: bool, before: str = "") -> bool:
+        key = normalize_symbol(symbol)
+        if needs_table:
+            return key not in self.non_tickers and key in self.table and not is_abbreviation(key, before)
+        return True
+
+    def find(self, text: str) -> List[TickerMatch]:
+        """Non-overlapping matches, earlier patterns first (a cashtag beats a hashtag)."""
+        found: List[TickerMatch] = []
+        taken: Set[int] = set()
+        for name, pattern, needs_table in PATTERNS:
+            for m in pattern.finditer(text):
+                start, end = m.span("sym")
+                before = text[max(0, start - 80) : start]
+                if taken.intersection(range(start, end)) or not self.accept(m.group("sym"), needs_table, before):
+                    continue
+                found.append(TickerMatch(start, end, name))
+                taken.update(range(start, end))
+        return sorted(found, key=lambda t: t.start)
+
+    def spans(self, doc: Doc, label: str = "TICKER") -> Tuple[List[Span], List[TickerMatch]]:
+        """TICKER spans on ``doc``'s tokens, and the matches that are not on token boundaries."""
+        spans, unaligned = [], []
+        for match in self.find(doc.text):
+            span = doc.char_span(match.start, match.end, label=label)
+            if span is None:
+                unaligned.append(match)
+            else:
+                spans.append(span)
+        return spans, unaligned
+
+
+_MINOR_WORDS = {"of", "and", "the", "for", "&", "de", "du", "la", "on", "in"}
+
+
+def is_abbreviation(symbol: str, before: str) -> bool:
+    """True when ``symbol`` spells the initials of the words before it, as in
+    "World Trade Organization (WTO)": an abbreviation introduced in the text, not a symbol."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*|&", before) if w.lower() not in _MINOR_WORDS]
+    letters = symbol.replace(".", "")
+    if len(words) < len(letters):
+        return False
+    initials = "".join(w[0] for w in words[-len(letters):]).upper()
+    return initials == letters
+
+
+class TickerLinker:
+    """Sets ``kb_id_`` and ``_.company`` of every TICKER entity from a symbol table.
+
+    With ``add_matches`` it first makes every pattern match (cashtag, exchange prefix,
+    Reuters code, a listed symbol in parentheses or as a hashtag) a TICKER, replacing
+    overlapping entities: on ner_gold dev the patterns are more precise than the
+    statistical model on these forms, and the model still finds the bare symbols.
+    """
+
+    def __init__(self, nlp: Language, name: str, label: str = "TICKER", prefix_chars: int = 24,
+                 add_matches: bool = True) -> None:
+        self.name = name
+        self.label = label
+        self.prefix_chars = prefix_chars
+        self.add_matches = add_matches
+        self.table = SymbolTable()
+        if not Span.has_extension("company"):
+            Span.set_extension("company", default=None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        if self.add_matches:
+            matches, _ = TickerAnnotator(self.table).spans(doc, self.label)
+            covered = {i for span in matches for i in range(span.start, span.end)}
+            ents = sorted([e for e in ents if not covered.intersection(range(e.start, e.end))] + matches,
+                          key=lambda span: span.start)
+        linked = []
+        companies = []
+        for ent in ents:
+            if ent.label_ != self.label:
+                linked.append(ent)
+                continue
+            prefix = doc.text[max(0, ent.start_char - self.prefix_chars) : ent.start_char]
+            kb_id, company = canonicalize(ent.text, self.table, prefix)
+            span = Span(doc, ent.start, ent.end, label=ent.label, kb_id=kb_id)
+            linked.append(span)
+            companies.append((span, company))
+        doc.ents = linked
+        for span, company in companies:
+            span._.company = company
+        return doc
+
+    def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None,
+                   table: Optional[Union[SymbolTable, Dict[str, Any]]] = None) -> None:
+        if table is not None:
+            self.table = table if isinstance(table, SymbolTable) else SymbolTable(table)
+
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        return self.table.to_bytes()
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = tuple()) -> "TickerLinker":
+        self.table = SymbolTable.from_bytes(data)
+        return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "symbols.json").write_bytes(self.table.to_bytes())
+
+    def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "TickerLinker":
+        self.table = SymbolTable.from_bytes((Path(path) / "symbols.json").read_bytes())
+        return self
+
+
+FACTORY = "custom_ner_ticker_linker"
+
+
+def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, add_matches: bool) -> TickerLinker:
+    return TickerLinker(nlp, name, label=label, prefix_chars=prefix_chars, add_matches=add_matches)
+
+
+# This file exists twice in a process that imports the project's code and also loads
+# the en_custom_ner wheel (which carries its own copy); spaCy refuses a second,
+# different function under one factory name (E004), so the first copy registers.
+if not catalogue.check_exists(*registry.factories.namespace, FACTORY):  # in memory only, no entry points
+    Language.factory(
+        FACTORY,
+        default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True},
+        requires=["doc.ents"],
+        assigns=["doc.ents", "token.ent_kb_id"],
+    )(make_ticker_linker)

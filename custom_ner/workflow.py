@@ -1,0 +1,56 @@
+"""The project's own checks and housekeeping around project.yml.
+
+- :func:`check_assets`: every asset exists with its checksum. Weasel's own check only
+  warns (and exits 0) on a missing file or a wrong checksum, so ``all`` runs this first.
+- :func:`clean`: removes everything the workflows generate, so the next run starts
+  from the data alone.
+"""
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Union
+
+from weasel.util import get_checksum, load_project_config
+
+# what the workflows write (also listed in .gitignore); project.lock is weasel's cache
+GENERATED = ("corpus", "training", "vectors", "metrics", "packages", "project.lock")
+
+
+@dataclass
+class AssetCheck:
+    dest: str
+    ok: bool
+    reason: str
+
+
+def check_assets(project_dir: Union[str, Path], overrides: Optional[Dict[str, str]] = None) -> List[AssetCheck]:
+    """Check the assets of ``project_dir/project.yml`` with ``overrides`` (``{"vars.x": ...}``)."""
+    project_dir = Path(project_dir)
+    config = load_project_config(project_dir, overrides=overrides or {})
+    results = []
+    for asset in config.get("assets", []):
+        dest = asset["dest"]
+        path = project_dir / dest
+        expected = asset.get("checksum")
+        if not path.exists():
+            results.append(AssetCheck(dest, False, "missing"))
+        elif expected and get_checksum(path) != expected:
+            results.append(AssetCheck(dest, False, f"wrong checksum: MD5 {get_checksum(path)}, expected {expected}"))
+        else:
+            results.append(AssetCheck(dest, True, "ok" if expected else "ok (no checksum)"))
+    return results
+
+
+def clean(project_dir: Union[str, Path], generated: Sequence[str] = GENERATED) -> List[Path]:
+    """Remove what the workflows generated below ``project_dir``; returns what was removed."""
+    removed = []
+    for name in generated:
+        path = Path(project_dir) / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(path)
+    return removed

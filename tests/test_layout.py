@@ -1,0 +1,126 @@
+"""The shape of the project: layers without cycles, thin scripts, supported spaCy
+extension points only, and project.yml deps that list every piece of code a step runs."""
+import ast
+from pathlib import Path
+
+import pytest
+
+from project_code import PACKAGE, ROOT, code_deps, imports, load_project, module_name, modules, needed_deps
+
+# lower layers never import upper ones; modules of one layer may import each other
+LAYERS = {
+    "custom_ner.console": 0, "custom_ner.device": 0, "custom_ner.browser": 0, "custom_ner.workflow": 0,
+    "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2, "custom_ner.training": 3,
+    "custom_ner.evaluation": 4, "custom_ner.apps": 5,
+}
+# the linker ships inside the wheel on its own: anyone may import it, it imports no project code
+SELF_CONTAINED = "custom_ner.ticker.linker"
+SCRIPT_FUNCTION_LINES = 25
+PRIVATE_ROOTS = ("spacy", "thinc", "weasel", "confection")
+
+
+def layer(name: str) -> int:
+    owner = max((prefix for prefix in LAYERS if name == prefix or name.startswith(prefix + ".")), key=len)
+    return LAYERS[owner]
+
+
+def graph():
+    return {name: [m for m in imports(path) if m != name] for name, path in modules().items()}
+
+
+def python_files():
+    return [*sorted((ROOT / PACKAGE).rglob("*.py")), *sorted((ROOT / "scripts").glob("*.py")), *sorted((ROOT / "tests").glob("*.py"))]
+
+
+def test_the_package_has_no_import_cycles():
+    edges = graph()
+    state = {}
+
+    def visit(name, path):
+        state[name] = "open"
+        for dep in edges[name]:
+            if state.get(dep) == "open":
+                pytest.fail("import cycle: " + " -> ".join([*path, name, dep]))
+            if dep not in state:
+                visit(dep, [*path, name])
+        state[name] = "done"
+
+    for name in edges:
+        if name not in state:
+            visit(name, [])
+
+
+def test_lower_layers_never_import_upper_ones():
+    packages = {name for name, path in modules().items() if path.name == "__init__.py"}  # they import nothing
+    wrong = [f"{name} (layer {layer(name)}) imports {dep} (layer {layer(dep)})"
+             for name, deps in graph().items() if name != PACKAGE
+             for dep in deps if dep != SELF_CONTAINED and dep not in packages and layer(dep) > layer(name)]
+    assert wrong == []
+
+
+def test_the_shipped_linker_imports_no_project_code():
+    assert imports(modules()[SELF_CONTAINED]) == ()
+
+
+def test_package_inits_import_nothing_so_steps_depend_only_on_what_they_use():
+    inits = [p for p in (ROOT / PACKAGE).rglob("__init__.py")]
+    assert inits and all(imports(p) == () for p in inits)
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "scripts").glob("*.py")), ids=lambda p: p.name)
+def test_scripts_only_parse_arguments_call_the_library_and_print(script):
+    text = script.read_text(encoding="utf8")
+    tree = ast.parse(text)
+    assert "sys.path" not in text and "importlib" not in text
+    assert not [n for n in tree.body if isinstance(n, ast.ClassDef)], "classes belong in custom_ner/"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            lines = body[-1].end_lineno - body[0].lineno + 1
+            assert lines <= SCRIPT_FUNCTION_LINES, f"{script.name}:{node.lineno} {node.name}() has {lines} lines of logic"
+    used = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    used |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in used if m and m.split(".")[0] in ("spacy", "thinc", "srsly")}, "scripts call custom_ner, not spaCy"
+
+
+@pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_public_spacy_modules_and_no_patching_of_them(path):
+    tree = ast.parse(path.read_text(encoding="utf8"))
+    module_names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in PRIVATE_ROOTS:
+                    assert not any(part.startswith("_") for part in alias.name.split(".")), alias.name
+                    module_names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PRIVATE_ROOTS:
+            assert not any(part.startswith("_") for part in node.module.split(".")), node.module
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in targets:
+            base = target
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            assert not (isinstance(target, ast.Attribute) and isinstance(base, ast.Name) and base.id in module_names), \
+                f"{path.name}:{node.lineno} assigns to an attribute of spaCy's modules"
+
+
+@pytest.mark.parametrize("command", load_project()["commands"], ids=lambda c: c["name"])
+def test_every_step_lists_the_code_and_configs_it_runs_as_deps(command):
+    needed, listed = needed_deps(command), code_deps(command)
+    assert not needed - listed, f"{command['name']}: add to deps {sorted(needed - listed)} (python tests/project_code.py)"
+    assert not listed - needed, f"{command['name']}: deps it does not run {sorted(listed - needed)}"
+    missing = [d for d in command.get("deps", []) if d.startswith(("scripts/", "custom_ner/", "configs/"))
+               and not (ROOT / d).exists()]
+    assert missing == []
+
+
+def test_every_package_module_is_run_by_some_step_or_app():
+    used = set().union(*(needed_deps(c) for c in load_project()["commands"]))
+    unused = [str(p.relative_to(ROOT)) for p in modules().values() if str(p.relative_to(ROOT)) not in used]
+    assert unused == [], "modules no step runs (dead code?)"
+
+
+def test_module_names_resolve_to_files():
+    assert module_name(ROOT / PACKAGE / "data" / "__init__.py") == "custom_ner.data"
+    assert Path(modules()["custom_ner.ticker.linker"]).name == "linker.py"
