@@ -12,7 +12,8 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from weasel.util import get_checksum, load_project_config
 
-# what the workflows write (also listed in .gitignore); project.lock is weasel's cache
+# what the workflows write (also listed in .gitignore); project.lock is weasel's record of
+# what ran (weasel writes a new one after `clean`, holding only that step)
 GENERATED = ("corpus", "training", "vectors", "metrics", "packages", "project.lock")
 
 
