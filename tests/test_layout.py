@@ -124,3 +124,16 @@ def test_every_package_module_is_run_by_some_step_or_app():
 def test_module_names_resolve_to_files():
     assert module_name(ROOT / PACKAGE / "data" / "__init__.py") == "custom_ner.data"
     assert Path(modules()["custom_ner.ticker.linker"]).name == "linker.py"
+
+
+def test_no_code_or_config_is_ignored_by_git():
+    """A file .gitignore hides works here and is missing from every fresh clone."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = [str(p.relative_to(ROOT)) for folder in (PACKAGE, "scripts", "configs", "tests", "docs")
+             for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    result = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.split() == []
