@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from custom_ner.console import fail, msg
-from custom_ner.data.errors import ConversionError
 from custom_ner.training.vectors import train_vectors
 
 

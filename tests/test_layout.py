@@ -137,3 +137,14 @@ def test_no_code_or_config_is_ignored_by_git():
              for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     result = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.split() == []
+
+
+def test_the_step_list_in_docs_is_what_spacy_project_document_makes():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "spacy", "project", "document", "."], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (ROOT / "docs" / "project.md").read_text(encoding="utf8").strip() == result.stdout.strip(), \
+        "regenerate it: python -m spacy project document . --output docs/project.md"

@@ -18,7 +18,8 @@ from custom_ner.evaluation.scoring import map_entities, ner_scores, seqeval_scor
 from custom_ner.browser import find_browser, label_pixels, screenshot
 from custom_ner.data.labels import LABEL_COLORS as COLORS
 from custom_ner.evaluation.displacy import compare_page, render_doc
-from custom_ner.evaluation.report import FORMATTERS, check_scheme, read_train_log
+from custom_ner.evaluation.markdown import FORMATTERS
+from custom_ner.evaluation.report import check_scheme, read_train_log
 
 LABELS = ["PERSON", "ORG", "LOC", "MISC", "TICKER"]
 

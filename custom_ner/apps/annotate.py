@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 import srsly
 
 from ..data.errors import ConversionError, Rejects
+from ..data.jsonl import read_jsonl
 from ..data.texts import Record, read_records
 from .engines import Result, run_local
 from .writers import OutputWriter
@@ -57,7 +58,8 @@ class Summary:
         """``FILE:LINE: reason`` of the first ``limit`` rejected records."""
         if not self.rejects_file:
             return []
-        return [f"{r['file']}:{r['line']}: {r['reason']}" for _, r in zip(range(limit), srsly.read_jsonl(self.rejects_file))]
+        rejected = read_jsonl(self.rejects_file, Rejects(self.rejects_file))
+        return [f"{r.data['file']}:{r.data['line']}: {r.data['reason']}" for _, r in zip(range(limit), rejected)]
 
 
 def progress_bar(input_path: Path, header: bool) -> Tuple[Any, Callable[[int, int], None]]:

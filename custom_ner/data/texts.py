@@ -67,9 +67,12 @@ def read_records(
     """
     fmt = detect_format(path, fmt, INPUT_FORMATS, "input")
     path = check_file(path)
-    if fmt == "csv":  # the header is checked now, not when the first record is asked for
-        return _checked(_csv_records(CsvFile(path, encoding, header=header), text_column), rejects)
-    reader = _txt_records(path, encoding) if fmt == "txt" else _jsonl_records(path, rejects, text_column, encoding)
+    if fmt == "csv":  # the header and the text column are checked here, not at the first record
+        reader = _csv_records(CsvFile(path, encoding, header=header), text_column)
+    elif fmt == "txt":
+        reader = _txt_records(path, encoding)
+    else:
+        reader = _jsonl_records(path, rejects, text_column, encoding)
     return _checked(reader, rejects)
 
 
@@ -102,20 +105,22 @@ def _jsonl_records(path: Path, rejects: Rejects, text_column: str, encoding: str
 def _csv_records(table: CsvFile, text_column: str) -> Iterator[Union[Record, RecordError]]:
     if table.header is not None:
         column = table.columns([text_column], hint="; pass --text-column, or --no-header and a column number")[text_column]
-        keys = table.header
     elif text_column.isdigit() and int(text_column) >= 1:
-        column, keys = int(text_column) - 1, []
+        column = int(text_column) - 1
     else:
         raise ConversionError(table.path, None, f"--no-header needs --text-column as a column number from 1, got {text_column!r}")
+    return _csv_rows(table, column)
+
+
+def _csv_rows(table: CsvFile, column: int) -> Iterator[Union[Record, RecordError]]:
     for row in table:
-        if row.error is None and len(row.fields) <= column:
-            row_error = f"no column {column + 1}: the row has {len(row.fields)} fields"
-        else:
-            row_error = row.error
-        if row_error:
-            yield RecordError(row.line, row_error, raw=row.raw)
+        error = row.error
+        if error is None and len(row.fields) <= column:
+            error = f"no column {column + 1}: the row has {len(row.fields)} fields"
+        if error:
+            yield RecordError(row.line, error, raw=row.raw)
             continue
-        names = keys or [str(i) for i in range(1, len(row.fields) + 1)]
+        names = table.header or [str(i) for i in range(1, len(row.fields) + 1)]
         meta: Dict[str, Any] = {k: v for k, v in zip(names, row.fields) if k != names[column]}
         meta["line"] = row.line
         yield Record(row.line, row.fields[column], meta)

@@ -2,9 +2,9 @@
 
 ``build_report`` measures (accuracy with a seqeval cross-check, error analysis,
 speed, load time, size, training curves) and returns one JSON-able dict;
-``render_markdown`` turns that dict into report.md and computes nothing, so every
-figure a reader sees can be found in report.json. Plots (plots.py) and the displaCy
-page (displacy.py) are drawn from the same dict; ``make_report`` does all of it.
+markdown.py turns that dict into report.md and computes nothing, so every figure a
+reader sees can be found in report.json. Plots (plots.py) and the displaCy page
+(displacy.py) are drawn from the same dict; ``make_report`` does all of it.
 """
 import os
 import platform
@@ -25,29 +25,14 @@ from ..data.errors import ConversionError, Rejects
 from ..data.jsonl import read_jsonl
 from ..data.labels import LabelMap
 from ..data.unlabelled import ag_news_descriptions
-from .analysis import ERROR_KINDS, analyse
+from .analysis import analyse
 from .displacy import render_doc, sample_indices, write_compare
 from .model_source import ModelNotFound, ModelSource, directory_bytes, median
-from .plots import draw_all, slug
+from .markdown import render_markdown
+from .plots import draw_all
 from .scoring import map_entities
 
 PACKAGES = ("spacy", "thinc", "spacy-transformers", "transformers", "torch", "seqeval", "matplotlib", "numpy")
-
-
-# --- formatting: the only ways report.md writes numbers (tests rely on this list) ---
-def pct(x: Optional[float]) -> str:
-    return "—" if x is None else f"{x * 100:.2f}"
-
-
-def num(x: Optional[float], digits: int = 0) -> str:
-    return "—" if x is None else f"{x:,.{digits}f}"
-
-
-def ratio(x: Optional[float]) -> str:
-    return "—" if x is None else f"{x:.2f}×"
-
-
-FORMATTERS: List[Callable[[float], str]] = [pct, num, lambda x: num(x, 1), lambda x: num(x, 2), lambda x: num(x, 4), ratio]
 
 
 def environment() -> Dict[str, Any]:
@@ -154,36 +139,9 @@ def build_report(
     }
     for model in models:
         msg.info(f"{model.name}: {model.source} ({model.kind}), predicting in a fresh interpreter")
-        groups = {f"data:{name}": [doc.text for doc in docs] for name, docs in gold.items()}
-        groups.update({f"sample:{group}": list(texts) for group, texts in (sample or {}).items()})
-        info, predicted = model.predict(groups, settings["batch_size"], vocab)
-        mapping = base_mapping if model.role == "base" else None
-        if mapping is not None:
-            check_scheme(info["ner_labels"], mapping, model.name)
-            predicted = {group: [map_entities(doc, mapping) for doc in docs] for group, docs in predicted.items()}
-        report["models"][model.name] = {"source": model.source, "kind": model.kind, "role": model.role, **info,
-                                        "label_mapping": "ontonotes" if mapping is not None else None}
-        for name, docs in gold.items():
-            examples = [Example(pred, ref) for pred, ref in zip(predicted[f"data:{name}"], docs)]
-            result = analyse(examples, labels, top=settings.get("top_errors", 20))
-            report["accuracy"][name][model.name] = result
-            msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
-        if sample and render is not None:
-            report["_renders"][model.name] = {group: [render(doc) for doc in predicted[f"sample:{group}"]] for group in sample}
+        info = measure_accuracy(report, model, gold, vocab, labels, base_mapping, settings, sample, render)
         kwargs = {"exclude": info["components_not_run"]} if info["components_not_run"] else None
-        speed: Dict[str, Any] = {"by_n_process": {}}
-        for n_process in settings["n_process"]:
-            msg.text(f"{model.name}: timing nlp.pipe, n_process={n_process}, {settings['repeats']} run(s)")
-            run = model.speed(speed_texts, settings["batch_size"], n_process, settings["repeats"], kwargs)
-            run["words_per_second_median"] = median([r["words_per_second"] for r in run["runs"]])
-            speed["by_n_process"][str(n_process)] = run
-            msg.text(f"{model.name}: n_process={n_process}: {run['words_per_second_median']:,.0f} words/s (median)")
-        load = model.load_seconds(settings["load_repeats"], kwargs)
-        speed["load_seconds"] = load
-        speed["load_seconds_median"] = median(load)
-        speed["size_on_disk_mb"] = directory_bytes(model.data_path()) / 1e6
-        speed["wheel_mb"] = model.wheel.stat().st_size / 1e6 if model.wheel and model.wheel.exists() else None
-        report["speed"][model.name] = speed
+        report["speed"][model.name] = measure_speed(model, speed_texts, settings, kwargs)
         if model.kind == "directory":
             log = Path(model.source).parent / "train_log.jsonl"
             if log.exists():
@@ -192,6 +150,48 @@ def build_report(
     report["ratios"] = ratios(report)
     report["checks"] = checks(report)
     return report
+
+
+def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str, List[Doc]], vocab: Any,
+                     labels: Sequence[str], base_mapping: Dict[str, Optional[str]], settings: Dict[str, Any],
+                     sample: Optional[Dict[str, List[str]]], render: Optional[Callable[[Doc], str]]) -> Dict[str, Any]:
+    """Predict the gold texts (and the sample) with ``model``; its description, scores and
+    errors (and renders) go into ``report``. Returns the description of the pipeline."""
+    groups = {f"data:{name}": [doc.text for doc in docs] for name, docs in gold.items()}
+    groups.update({f"sample:{group}": list(texts) for group, texts in (sample or {}).items()})
+    info, predicted = model.predict(groups, settings["batch_size"], vocab)
+    mapping = base_mapping if model.role == "base" else None
+    if mapping is not None:
+        check_scheme(info["ner_labels"], mapping, model.name)
+        predicted = {group: [map_entities(doc, mapping) for doc in docs] for group, docs in predicted.items()}
+    report["models"][model.name] = {"source": model.source, "kind": model.kind, "role": model.role, **info,
+                                    "label_mapping": "ontonotes" if mapping is not None else None}
+    for name, docs in gold.items():
+        examples = [Example(pred, ref) for pred, ref in zip(predicted[f"data:{name}"], docs)]
+        result = analyse(examples, labels, top=settings.get("top_errors", 20))
+        report["accuracy"][name][model.name] = result
+        msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
+    if sample and render is not None:
+        report["_renders"][model.name] = {group: [render(doc) for doc in predicted[f"sample:{group}"]] for group in sample}
+    return info
+
+
+def measure_speed(model: ModelSource, texts: List[str], settings: Dict[str, Any],
+                  kwargs: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """words/s per process count, ``spacy.load`` time and size of ``model``, each in fresh interpreters."""
+    speed: Dict[str, Any] = {"by_n_process": {}}
+    for n_process in settings["n_process"]:
+        msg.text(f"{model.name}: timing nlp.pipe, n_process={n_process}, {settings['repeats']} run(s)")
+        run = model.speed(texts, settings["batch_size"], n_process, settings["repeats"], kwargs)
+        run["words_per_second_median"] = median([r["words_per_second"] for r in run["runs"]])
+        speed["by_n_process"][str(n_process)] = run
+        msg.text(f"{model.name}: n_process={n_process}: {run['words_per_second_median']:,.0f} words/s (median)")
+    load = model.load_seconds(settings["load_repeats"], kwargs)
+    speed["load_seconds"] = load
+    speed["load_seconds_median"] = median(load)
+    speed["size_on_disk_mb"] = directory_bytes(model.data_path()) / 1e6
+    speed["wheel_mb"] = model.wheel.stat().st_size / 1e6 if model.wheel and model.wheel.exists() else None
+    return speed
 
 
 def ratios(report: Dict[str, Any]) -> Dict[str, Any]:
@@ -224,145 +224,6 @@ def checks(report: Dict[str, Any], tolerance: float = 0.001) -> Dict[str, Any]:
     return {"seqeval_tolerance": tolerance, "seqeval_agreement": rows, "all_agree": all(r["ok"] for r in rows)}
 
 
-# --- report.md ---
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> List[str]:
-    align = align or "l" + "r" * (len(header) - 1)
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---:" if a == "r" else "---" for a in align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines + [""]
-
-
-def render_markdown(report: Dict[str, Any]) -> str:
-    env = report["environment"]
-    settings = report["settings"]
-    lines = [f"# {report['title']}", ""]
-    lines += [
-        f"Written {env['date']}. Made with `{report['commands']['project']}`, which runs:",
-        "",
-        f"```\n{report['commands']['script']}\n```",
-        "",
-        f"Machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, Python {env['python']}; {env['device']}.",
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v) + ".",
-        "",
-        "Every figure below is in `report.json`; plots are in `plots/`, the displaCy comparison in `compare.html`.",
-        "",
-        "## Models",
-        "",
-    ]
-    rows = []
-    for name, m in report["models"].items():
-        comps = ", ".join(m["components"]) + (f" (not run: {', '.join(m['components_not_run'])})" if m["components_not_run"] else "")
-        mapping = "OntoNotes labels mapped to ours" if m["label_mapping"] else "own labels"
-        rows.append([f"**{name}**", f"`{m['source']}`", m["kind"], f"{m['pipeline']} {m['version']}", comps, mapping])
-    lines += _table(["model", "source", "kind", "pipeline", "components", "labels"], rows, "llllll")
-    for miss in report["missing_models"]:
-        lines.append(f"- not found, so not in this report: **{miss['name']}** (`{miss['source']}`): {miss['reason']}")
-    if report["missing_models"]:
-        lines.append("")
-    mapping = report["label_scheme"]["mapping"]
-    grouped: Dict[str, List[str]] = {}
-    for source, target in mapping.items():
-        grouped.setdefault(target or "dropped", []).append(source)
-    lines += ["Base model label mapping: " + "; ".join(f"{'/'.join(v)} → {k}" for k, v in grouped.items()) + "; TICKER absent.", ""]
-
-    lines += ["## Accuracy", ""]
-    for dataset, by_model in report["accuracy"].items():
-        info = report["datasets"][dataset]
-        lines += [f"### {dataset}", "", f"`{info['path']}`: {num(info['docs'])} docs, {num(info['words'])} words, {num(info['entities'])} gold entities.", ""]
-        header = ["model", "P", "R", "F1", "seqeval P", "seqeval R", "seqeval F1", "|ΔF1|"]
-        rows = [
-            [f"**{m}**", pct(r["spacy"]["p"]), pct(r["spacy"]["r"]), f"**{pct(r['spacy']['f'])}**",
-             pct(r["seqeval"]["p"]), pct(r["seqeval"]["r"]), pct(r["seqeval"]["f"]), num(r["f_difference"], 4)]
-            for m, r in by_model.items()
-        ]
-        lines += _table(header, rows)
-        lines += [f"![per-label F1 on {dataset}](plots/f1-{slug(dataset)}.png)", ""]
-        for m, r in by_model.items():
-            lines += [f"**{m}** on {dataset}:", ""]
-            rows = [
-                [label, pct(v["p"]), pct(v["r"]), pct(v["f"]), num(v["support"]), num(v["predicted"])]
-                for label, v in r["spacy"]["per_label"].items()
-            ]
-            rows.append(["**micro avg**", pct(r["spacy"]["p"]), pct(r["spacy"]["r"]), pct(r["spacy"]["f"]),
-                         num(r["spacy"]["support"]), num(r["spacy"]["predicted"])])
-            lines += _table(["label", "precision", "recall", "F1", "support", "predicted"], rows)
-    check = report["checks"]
-    lines += [
-        "Cross-check: seqeval (IOB2, strict, micro) on the same predictions "
-        + ("agrees with spaCy's scorer" if check["all_agree"] else "**disagrees** with spaCy's scorer")
-        + f" within {num(check['seqeval_tolerance'], 4)} F1 for every model and dataset (column |ΔF1|).",
-        "",
-        "## Errors",
-        "",
-        "Outcome of every gold and predicted entity (exact match first, then the largest overlap): "
-        "*type* = same span, other label; *boundary* = overlapping span, same label; "
-        "*boundary+type* = overlapping span, other label; *missed* = no overlapping prediction; "
-        "*spurious* = prediction overlapping no gold entity.",
-        "",
-    ]
-    for dataset, by_model in report["accuracy"].items():
-        rows = [[f"**{m}**", *[num(r["errors"]["counts"][k]) for k in ERROR_KINDS]] for m, r in by_model.items()]
-        lines += [f"### {dataset}", ""] + _table(["model", *ERROR_KINDS], rows)
-        lines += [f"![confusion matrices on {dataset}](plots/confusion-{slug(dataset)}.png)", ""]
-        for m, r in by_model.items():
-            lines += [f"<details><summary>{m}: most frequent errors per label on {dataset}</summary>", ""]
-            for label, errors in r["errors"]["top_errors"].items():
-                if not errors:
-                    continue
-                text = "; ".join(f"`{e['text']}` ×{num(e['count'])} ({', '.join(e['kinds'])})" for e in errors)
-                lines += [f"- **{label}**: {text}"]
-            lines += ["", "</details>", ""]
-
-    lines += ["## Training curves", ""]
-    if report["training"]:
-        for m, log in report["training"].items():
-            best = max(range(len(log["steps"])), key=lambda i: log["dev_score"][i]) if log["steps"] else None
-            if best is not None:
-                lines.append(f"- **{m}** (`{log['path']}`): {num(len(log['steps']))} evaluations, best dev score "
-                             f"{num(log['dev_score'][best], 4)} at step {num(log['steps'][best])}.")
-        lines += ["", "![training curves](plots/training.png)", ""]
-    else:
-        lines += ["No training log found next to any model directory.", ""]
-
-    lines += [
-        "## Speed and size",
-        "",
-        f"Same {num(settings['speed_texts'])} texts of {settings['speed_dataset']} for every model, "
-        f"`nlp.pipe` batch size {num(settings['batch_size'])}, median of {num(settings['repeats'])} runs after a warm-up, "
-        "each model and process count in a fresh interpreter (with n_process > 1, PyTorch runs one thread per "
-        "worker: its thread pool does not survive the fork); "
-        f"load time: `spacy.load` in a fresh interpreter, median of {num(settings['load_repeats'])}.",
-        "",
-    ]
-    n_procs = [str(n) for n in settings["n_process"]]
-    header = ["model", *[f"words/s, n_process={n}" for n in n_procs], "load s", "size on disk MB", "wheel MB"]
-    rows = []
-    for m, s in report["speed"].items():
-        rows.append([f"**{m}**", *[num(s["by_n_process"][n]["words_per_second_median"]) for n in n_procs],
-                     num(s["load_seconds_median"], 2), num(s["size_on_disk_mb"], 1), num(s["wheel_mb"], 1)])
-    lines += _table(header, rows)
-    r = report["ratios"]
-    if r.get("base"):
-        lines += [f"Against the base model **{r['base']}** (its NER components only; >1× = faster / slower to load / bigger):", ""]
-        header = ["model", *[f"speed n_process={n}" for n in n_procs], "load time", "size on disk"]
-        rows = [[f"**{m}**", *[ratio(v.get(f"words_per_second_n{n}")) for n in n_procs], ratio(v["load_seconds"]),
-                 ratio(v["size_on_disk"])] for m, v in r["models"].items()]
-        lines += _table(header, rows)
-    lines += ["![speed](plots/speed.png)", ""]
-
-    compare = report.get("compare")
-    if compare:
-        lines += ["## displaCy comparison", "", f"`{compare['path']}`: {num(compare['texts'])} texts "
-                  f"({', '.join(compare['groups'])}), one render per model and the gold annotation where there is one."]
-        if compare.get("screenshot"):
-            lines += ["", f"Rendered in headless Chromium ({compare['browser']}), screenshot: "
-                      f"![compare.html screenshot]({compare['screenshot']})"]
-        else:
-            lines += ["", f"Not screenshotted: {compare.get('screenshot_note')}."]
-        lines.append("")
-    return "\n".join(lines)
-
-
 COMPARE_INTRO = ("Entities found by each model in the same texts (gold first where the text is annotated). "
                  "The base model's OntoNotes labels are mapped to ours; TICKER links show the symbol's canonical id.")
 
@@ -387,19 +248,7 @@ def make_report(
     ``sample_gold`` (with its gold annotation) and of the AG News CSV ``sample_csv`` go
     into compare.html.
     """
-    import spacy
-
-    problems = [f"--data {name}: {path} not found" for name, path in datasets.items() if not Path(path).exists()]
-    if sample_csv is not None and not Path(sample_csv).exists():
-        problems.append(f"--sample-csv {sample_csv}: not found")
-    if sample_gold and sample_gold not in datasets:
-        problems.append(f"--sample-gold {sample_gold!r}: not one of the --data names ({', '.join(datasets)})")
-    names = [name for name, _, _ in models]
-    problems += [f"--wheel {name}: no --model or --base of that name" for name in sorted(set(wheels or {}) - set(names))]
-    if len(set(names)) != len(names):
-        problems.append("--model and --base names must differ")
-    if problems:
-        raise ValueError("; ".join(problems))
+    check_inputs(datasets, models, wheels or {}, sample_gold, sample_csv)
     labels = LabelMap.from_file(label_map)
     sources, missing = [], []
     for name, source, role in models:
@@ -410,17 +259,7 @@ def make_report(
             missing.append({"name": name, "source": source, "reason": str(err)})
     if not sources:
         raise ModelNotFound("none of the models was found")
-    n = settings.get("sample", 0)
-    groups: Dict[str, List[str]] = {}
-    gold_renders: Dict[str, List[str]] = {}
-    if sample_gold and n:
-        docs = read_docbin(datasets[sample_gold], spacy.blank("en").vocab)
-        picked = [docs[i] for i in sample_indices([d.text for d in docs], n)]
-        groups[sample_gold] = [d.text for d in picked]
-        gold_renders[sample_gold] = [render_doc(d) for d in picked]
-    if sample_csv is not None and n:
-        texts = ag_news_descriptions(sample_csv)
-        groups["AG News"] = [texts[i] for i in sample_indices(texts, n)]
+    groups, gold_renders = sample_groups(datasets, settings.get("sample", 0), sample_gold, sample_csv)
     report = build_report(sources, datasets, labels.labels, labels.scheme("ontonotes"), next(iter(datasets)),
                           settings, missing=missing, sample=groups or None, render=render_doc)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -434,3 +273,37 @@ def make_report(
     srsly.write_json(out_dir / "report.json", report)
     (out_dir / "report.md").write_text(render_markdown(report), encoding="utf8")
     return report
+
+
+def check_inputs(datasets: Dict[str, Path], models: Sequence[Tuple[str, str, str]], wheels: Dict[str, Path],
+                 sample_gold: str, sample_csv: Optional[Path]) -> None:
+    """Every problem with the report's inputs in one ValueError."""
+    problems = [f"--data {name}: {path} not found" for name, path in datasets.items() if not Path(path).exists()]
+    if sample_csv is not None and not Path(sample_csv).exists():
+        problems.append(f"--sample-csv {sample_csv}: not found")
+    if sample_gold and sample_gold not in datasets:
+        problems.append(f"--sample-gold {sample_gold!r}: not one of the --data names ({', '.join(datasets)})")
+    names = [name for name, _, _ in models]
+    problems += [f"--wheel {name}: no --model or --base of that name" for name in sorted(set(wheels) - set(names))]
+    if len(set(names)) != len(names):
+        problems.append("--model and --base names must differ")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def sample_groups(datasets: Dict[str, Path], n: int, sample_gold: str,
+                  sample_csv: Optional[Path]) -> Tuple[Dict[str, List[str]], Dict[str, List[str]]]:
+    """The texts of compare.html (a seeded sample of ``n`` per group) and the gold renders."""
+    import spacy
+
+    groups: Dict[str, List[str]] = {}
+    gold_renders: Dict[str, List[str]] = {}
+    if sample_gold and n:
+        docs = read_docbin(datasets[sample_gold], spacy.blank("en").vocab)
+        picked = [docs[i] for i in sample_indices([d.text for d in docs], n)]
+        groups[sample_gold] = [d.text for d in picked]
+        gold_renders[sample_gold] = [render_doc(d) for d in picked]
+    if sample_csv is not None and n:
+        texts = ag_news_descriptions(sample_csv)
+        groups["AG News"] = [texts[i] for i in sample_indices(texts, n)]
+    return groups, gold_renders

@@ -68,7 +68,6 @@ def train(
         "config": str(config_path),
         "overrides": {k: v for k, v in overrides.items() if k != "paths.train_summary"},
         "gpu_id": use_gpu,
-        "requested_gpu_id": gpu_id,
         "device": "gpu" if use_gpu >= 0 else "cpu",
         **{k: loop.get(k) for k in ("seconds", "steps", "epochs", "words", "words_per_second", "best_dev_score")},
         "log_file": log_files[0] if log_files else None,

@@ -1,0 +1,175 @@
+"""report.md, rendered from report.json's dict and nothing else: it computes nothing,
+so every figure a reader sees can be found in report.json (a test checks it)."""
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from .analysis import ERROR_KINDS
+from .plots import slug
+
+Report = Dict[str, Any]
+
+
+# --- formatting: the only ways report.md writes numbers (tests rely on this list) ---
+def pct(x: Optional[float]) -> str:
+    return "—" if x is None else f"{x * 100:.2f}"
+
+
+def num(x: Optional[float], digits: int = 0) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def ratio(x: Optional[float]) -> str:
+    return "—" if x is None else f"{x:.2f}×"
+
+
+FORMATTERS: List[Callable[[float], str]] = [pct, num, lambda x: num(x, 1), lambda x: num(x, 2), lambda x: num(x, 4), ratio]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> List[str]:
+    align = align or "l" + "r" * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---:" if a == "r" else "---" for a in align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def render_markdown(report: Report) -> str:
+    sections = (header, models, accuracy, errors, training, speed, compare)
+    return "\n".join(line for section in sections for line in section(report))
+
+
+def header(report: Report) -> List[str]:
+    env = report["environment"]
+    return [
+        f"# {report['title']}",
+        "",
+        f"Written {env['date']}. Made with `{report['commands']['project']}`, which runs:",
+        "",
+        f"```\n{report['commands']['script']}\n```",
+        "",
+        f"Machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, Python {env['python']}; {env['device']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v) + ".",
+        "",
+        "Every figure below is in `report.json`; plots are in `plots/`, the displaCy comparison in `compare.html`.",
+        "",
+    ]
+
+
+def models(report: Report) -> List[str]:
+    lines = ["## Models", ""]
+    rows = []
+    for name, m in report["models"].items():
+        comps = ", ".join(m["components"]) + (f" (not run: {', '.join(m['components_not_run'])})" if m["components_not_run"] else "")
+        mapping = "OntoNotes labels mapped to ours" if m["label_mapping"] else "own labels"
+        rows.append([f"**{name}**", f"`{m['source']}`", m["kind"], f"{m['pipeline']} {m['version']}", comps, mapping])
+    lines += table(["model", "source", "kind", "pipeline", "components", "labels"], rows, "llllll")
+    for miss in report["missing_models"]:
+        lines.append(f"- not found, so not in this report: **{miss['name']}** (`{miss['source']}`): {miss['reason']}")
+    if report["missing_models"]:
+        lines.append("")
+    grouped: Dict[str, List[str]] = {}
+    for source, target in report["label_scheme"]["mapping"].items():
+        grouped.setdefault(target or "dropped", []).append(source)
+    return lines + ["Base model label mapping: " + "; ".join(f"{'/'.join(v)} → {k}" for k, v in grouped.items())
+                    + "; TICKER absent.", ""]
+
+
+def accuracy(report: Report) -> List[str]:
+    lines = ["## Accuracy", ""]
+    for dataset, by_model in report["accuracy"].items():
+        info = report["datasets"][dataset]
+        lines += [f"### {dataset}", "", f"`{info['path']}`: {num(info['docs'])} docs, {num(info['words'])} words, "
+                  f"{num(info['entities'])} gold entities.", ""]
+        rows = [[f"**{m}**", pct(r["spacy"]["p"]), pct(r["spacy"]["r"]), f"**{pct(r['spacy']['f'])}**",
+                 pct(r["seqeval"]["p"]), pct(r["seqeval"]["r"]), pct(r["seqeval"]["f"]), num(r["f_difference"], 4)]
+                for m, r in by_model.items()]
+        lines += table(["model", "P", "R", "F1", "seqeval P", "seqeval R", "seqeval F1", "|ΔF1|"], rows)
+        lines += [f"![per-label F1 on {dataset}](plots/f1-{slug(dataset)}.png)", ""]
+        for m, r in by_model.items():
+            scores = r["spacy"]
+            rows = [[label, pct(v["p"]), pct(v["r"]), pct(v["f"]), num(v["support"]), num(v["predicted"])]
+                    for label, v in scores["per_label"].items()]
+            rows.append(["**micro avg**", pct(scores["p"]), pct(scores["r"]), pct(scores["f"]),
+                         num(scores["support"]), num(scores["predicted"])])
+            lines += [f"**{m}** on {dataset}:", ""] + table(["label", "precision", "recall", "F1", "support", "predicted"], rows)
+    check = report["checks"]
+    return lines + [
+        "Cross-check: seqeval (IOB2, strict, micro) on the same predictions "
+        + ("agrees with spaCy's scorer" if check["all_agree"] else "**disagrees** with spaCy's scorer")
+        + f" within {num(check['seqeval_tolerance'], 4)} F1 for every model and dataset (column |ΔF1|).",
+        "",
+    ]
+
+
+def errors(report: Report) -> List[str]:
+    lines = [
+        "## Errors",
+        "",
+        "Outcome of every gold and predicted entity (exact match first, then the largest overlap): "
+        "*type* = same span, other label; *boundary* = overlapping span, same label; "
+        "*boundary+type* = overlapping span, other label; *missed* = no overlapping prediction; "
+        "*spurious* = prediction overlapping no gold entity.",
+        "",
+    ]
+    for dataset, by_model in report["accuracy"].items():
+        rows = [[f"**{m}**", *[num(r["errors"]["counts"][k]) for k in ERROR_KINDS]] for m, r in by_model.items()]
+        lines += [f"### {dataset}", ""] + table(["model", *ERROR_KINDS], rows)
+        lines += [f"![confusion matrices on {dataset}](plots/confusion-{slug(dataset)}.png)", ""]
+        for m, r in by_model.items():
+            lines += [f"<details><summary>{m}: most frequent errors per label on {dataset}</summary>", ""]
+            for label, errs in r["errors"]["top_errors"].items():
+                if errs:
+                    text = "; ".join(f"`{e['text']}` ×{num(e['count'])} ({', '.join(e['kinds'])})" for e in errs)
+                    lines += [f"- **{label}**: {text}"]
+            lines += ["", "</details>", ""]
+    return lines
+
+
+def training(report: Report) -> List[str]:
+    if not report["training"]:
+        return ["## Training curves", "", "No training log found next to any model directory.", ""]
+    lines = ["## Training curves", ""]
+    for m, log in report["training"].items():
+        if log["steps"]:
+            best = max(range(len(log["steps"])), key=lambda i: log["dev_score"][i])
+            lines.append(f"- **{m}** (`{log['path']}`): {num(len(log['steps']))} evaluations, best dev score "
+                         f"{num(log['dev_score'][best], 4)} at step {num(log['steps'][best])}.")
+    return lines + ["", "![training curves](plots/training.png)", ""]
+
+
+def speed(report: Report) -> List[str]:
+    settings = report["settings"]
+    lines = [
+        "## Speed and size",
+        "",
+        f"Same {num(settings['speed_texts'])} texts of {settings['speed_dataset']} for every model, "
+        f"`nlp.pipe` batch size {num(settings['batch_size'])}, median of {num(settings['repeats'])} runs after a warm-up, "
+        "each model and process count in a fresh interpreter (with n_process > 1, PyTorch runs one thread per "
+        "worker: its thread pool does not survive the fork); "
+        f"load time: `spacy.load` in a fresh interpreter, median of {num(settings['load_repeats'])}.",
+        "",
+    ]
+    n_procs = [str(n) for n in settings["n_process"]]
+    rows = [[f"**{m}**", *[num(s["by_n_process"][n]["words_per_second_median"]) for n in n_procs],
+             num(s["load_seconds_median"], 2), num(s["size_on_disk_mb"], 1), num(s["wheel_mb"], 1)]
+            for m, s in report["speed"].items()]
+    lines += table(["model", *[f"words/s, n_process={n}" for n in n_procs], "load s", "size on disk MB", "wheel MB"], rows)
+    r = report["ratios"]
+    if r.get("base"):
+        lines += [f"Against the base model **{r['base']}** (its NER components only; >1× = faster / slower to load / bigger):", ""]
+        rows = [[f"**{m}**", *[ratio(v.get(f"words_per_second_n{n}")) for n in n_procs], ratio(v["load_seconds"]),
+                 ratio(v["size_on_disk"])] for m, v in r["models"].items()]
+        lines += table(["model", *[f"speed n_process={n}" for n in n_procs], "load time", "size on disk"], rows)
+    return lines + ["![speed](plots/speed.png)", ""]
+
+
+def compare(report: Report) -> List[str]:
+    entry = report.get("compare")
+    if not entry:
+        return []
+    lines = ["## displaCy comparison", "", f"`{entry['path']}`: {num(entry['texts'])} texts "
+             f"({', '.join(entry['groups'])}), one render per model and the gold annotation where there is one."]
+    if entry.get("screenshot"):
+        lines += ["", f"Rendered in headless Chromium ({entry['browser']}), screenshot: "
+                  f"![compare.html screenshot]({entry['screenshot']})"]
+    else:
+        lines += ["", f"Not screenshotted: {entry.get('screenshot_note')}."]
+    return lines + [""]
