@@ -8,6 +8,8 @@ import srsly
 
 from conftest import make_fixture_project
 
+pytestmark = pytest.mark.slow  # runs workflow steps in subprocesses (minutes)
+
 STEPS = ("convert", "symbols", "ticker-rules")
 
 

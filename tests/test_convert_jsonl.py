@@ -123,3 +123,10 @@ def test_docs_round_trip_through_prodigy_records(write, label_map):
     assert before == after
     assert records[0]["meta"]["source"] == "fixture-train"
     assert {"text", "start", "end", "id", "ws"} <= set(records[0]["tokens"][0])
+
+
+def test_a_blank_line_is_a_bad_record_named_by_its_line(write, label_map):
+    path = write("a.jsonl", jsonl({"text": TEXT}, "", {"text": TEXT}))
+    assert fails(path, label_map) == f"{path}:2: empty line"
+    conv = convert_jsonl(path, label_map, lenient=True)
+    assert len(conv.docs) == 2 and [(r["line"], r["reason"]) for r in conv.rejects.records] == [(2, "empty line")]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 from .errors import ConversionError
-from .lines import iter_lines
+from .lines import Line, iter_lines
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class Row:
 
 
 class CsvFile:
-    """Iterate over the data rows of a CSV file; ``header`` holds its first row if it has one."""
+    """The data rows of a CSV file, read once as a stream; ``header`` holds its first row
+    if it has one (read when the file is opened, so a bad header fails at once)."""
 
     def __init__(self, path: Union[str, Path], encoding: str = "utf-8", delimiter: str = ",", header: bool = True):
         self.path = Path(path)
@@ -59,7 +60,7 @@ class CsvFile:
             yield row
 
     def _read(self, encoding: str, delimiter: str) -> Iterator[Row]:
-        pending: List = []  # the lines the csv module has read since the last row
+        pending: List[Line] = []  # the lines the csv module has read since the last row
 
         def feed() -> Iterator[str]:
             for ln in iter_lines(self.path, encoding):

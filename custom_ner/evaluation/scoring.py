@@ -95,7 +95,7 @@ def evaluate_model(
     output.parent.mkdir(parents=True, exist_ok=True)
     srsly.write_json(output, data)
     preferred = LabelMap.from_file(label_map).labels if label_map and Path(label_map).exists() else []
-    device_note = f", GPU {gpu_id} not available: on CPU" if gpu_id >= 0 > device else ""
+    device_note = f", GPU {gpu_id} not available: on CPU" if gpu_id >= 0 and device < 0 else ""
     title = f"{model} on {data_path} ({data['n_words']} words{device_note})"
     return data, format_report(data, labels_of(nlp, preferred), title=title)
 

@@ -1,0 +1,33 @@
+"""Training runs: the summary logger (a registered logger, not a patch of spaCy's loop)
+and the command line's config overrides."""
+import pytest
+import srsly
+from spacy.util import registry
+
+from custom_ner.training.run import config_overrides
+
+
+def test_summary_logger_counts_every_step_and_keeps_the_last_evaluation(tmp_path):
+    seen = []
+
+    def inner(nlp, stdout, stderr):
+        return seen.append, lambda: seen.append("finalized")
+
+    setup = registry.loggers.get("custom_ner.SummaryLogger.v1")(logger=inner, summary_file=tmp_path / "summary.json")
+    log_step, finalize = setup(None)
+    infos = [{"step": 0, "epoch": 0, "words": 0, "score": 0.1}, None, {"step": 2, "epoch": 1, "words": 90, "score": 0.7},
+             None, {"step": 4, "epoch": 2, "words": 180, "score": 0.5}]
+    for info in infos:
+        log_step(info)
+    finalize()
+    assert seen == [*infos, "finalized"]  # the wrapped logger sees everything
+    summary = srsly.read_json(tmp_path / "summary.json")
+    assert (summary["steps"], summary["epochs"], summary["words"]) == (4, 2, 180)
+    assert summary["best_dev_score"] == pytest.approx(0.7)
+    assert summary["seconds"] >= 0 and "words_per_second" in summary
+
+
+def test_config_overrides_take_cli_arguments_and_the_step_shortcuts():
+    overrides = config_overrides(["--paths.train", "corpus/train", "--training.dropout=0.2"], max_steps=200)
+    assert overrides == {"paths.train": "corpus/train", "training.dropout": 0.2, "training.max_steps": 200}
+    assert config_overrides([], 0, 0) == {}
