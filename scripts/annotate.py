@@ -8,7 +8,9 @@ number), .jsonl (a "text" field, Prodigy style). OUTPUT: .jsonl (Prodigy-style
 records: text, spans with start/end/label/text and kb_id for linked TICKERs, meta
 carried over), .csv or .parquet (one row per entity: line, start, end, label, text,
 kb_id). Bad records go to OUTPUT.rejects.jsonl with line and reason; OUTPUT is
-replaced atomically when the job has finished.
+replaced atomically when the job has finished. A killed job continues with --resume
+(same command plus --resume): it picks up after the last checkpoint, and the output
+is the same as an uninterrupted run's.
 """
 import os
 from pathlib import Path
@@ -39,12 +41,15 @@ def main(
     partitions: int = typer.Option(0, help="Spark partitions (0: 4 per core, at most one per 1,000 texts)"),
     stats: Optional[Path] = typer.Option(None, help="Write the run's figures (texts/s, words/s, ...) as JSON here"),
     progress: bool = typer.Option(True, help="Show a progress bar (local engine; Spark shows its own)"),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same job after its last checkpoint"),
 ) -> None:
     try:
         summary = annotate_file(input_path, output_path, model, engine, batch_size, n_process, text_column, header,
-                                encoding, input_format, output_format, master, partitions, progress, stats)
+                                encoding, input_format, output_format, master, partitions, progress, stats, resume)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
+    if summary.resumed_after:
+        line(True, f"resumed after {summary.resumed_after:,} texts written by the interrupted run")
     line(True, f"{summary.records:,} texts, {summary.entities:,} entities -> {output_path} "
                f"({summary.seconds:.1f} s, {summary.texts_per_s:,.0f} texts/s, {summary.words_per_s:,.0f} words/s)")
     for reject in summary.rejects(MAX_LISTED_REJECTS):

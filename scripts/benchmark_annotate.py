@@ -1,7 +1,9 @@
 """Batch-annotation benchmark (not a test): AG News test descriptions repeated to N texts.
 
     python scripts/benchmark_annotate.py ../shared/data/ag_news/test.csv metrics/annotate-benchmark \
-        [--texts 120000] [--model en_custom_ner] [--run local:1 --run local:2 --run spark:local[2]]
+        [--texts 120000] [--model en_custom_ner] [--run local:1 --run local:2 --run spark:local[2] --run spark:cluster]
+    python scripts/benchmark_annotate.py ../shared/data/ag_news/test.csv metrics/annotate-1m --texts 1000000 \
+        --field title --run local:2     # memory on a 1,000,000-line input (memory.png)
 
 Writes OUT_DIR/benchmark.json, benchmark.md and benchmark.png; exits 1 if the runs'
 outputs differ (custom_ner/apps/benchmark.py).
@@ -23,11 +25,12 @@ def main(
     texts: int = typer.Option(120_000, min=1, help="Number of texts (descriptions repeated)"),
     model: str = typer.Option("en_custom_ner", help="Installed pipeline package or pipeline directory"),
     batch_size: int = typer.Option(256, min=1, help="nlp.pipe batch size"),
-    run: List[str] = typer.Option(list(RUNS), "--run", help="local:N_PROCESS or spark:MASTER (repeat)"),
+    run: List[str] = typer.Option(list(RUNS), "--run", help="local:N_PROCESS, spark:MASTER or spark:cluster (repeat)"),
     keep_outputs: bool = typer.Option(False, help="Keep the annotated outputs (large)"),
+    field: str = typer.Option("description", help="AG News field to annotate: description or title"),
 ) -> None:
     try:
-        report = run_benchmark(source, out_dir, texts, model, batch_size, run, keep_outputs)
+        report = run_benchmark(source, out_dir, texts, model, batch_size, run, keep_outputs, field)
     except (ConversionError, RuntimeError, ValueError) as err:
         fail(err)
     identical = report["outputs_identical"]

@@ -1,11 +1,16 @@
-"""Serve a pipeline over HTTP: POST /ents, GET /health, GET /model (OpenAPI docs at /docs).
+"""Serve a pipeline over HTTP: POST /ents, GET /health, GET /ready, GET /model (OpenAPI docs at /docs).
 
     python scripts/serve.py [--model en_custom_ner] [--host 127.0.0.1] [--port 8000]
 
-One uvicorn worker; the model is loaded once at start-up. Limits per request:
---max-texts, --max-chars (per text) and --max-body-bytes.
+One uvicorn worker; the model loads once, in the background (/health answers at
+once, /ready when the model is loaded), and is reloaded after --reload-after new
+words so memory stays flat. Limits per request: --max-texts, --max-chars (per text)
+and --max-body-bytes. SIGTERM or Ctrl-C drains: requests in flight finish, new ones
+get 503, and the exit code is 0 (1 if --drain-timeout cut requests off or the model
+failed to load).
 """
 import os
+import sys
 
 import typer
 
@@ -21,12 +26,16 @@ def main(
     max_chars: int = typer.Option(Limits.max_chars, help="Most characters per text (more: 422)"),
     max_body_bytes: int = typer.Option(Limits.max_body_bytes, help="Largest request body (more: 413)"),
     batch_size: int = typer.Option(Limits.batch_size, help="nlp.pipe batch size"),
+    reload_after: int = typer.Option(Limits.reload_after, help="Reload the pipeline after this many new words (0: never)"),
+    drain_timeout: float = typer.Option(30, help="Seconds that requests in flight get to finish after SIGTERM"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
     try:
-        serve(model, host, port, Limits(max_texts, max_chars, max_body_bytes, batch_size), log_level)
+        code = serve(model, host, port, Limits(max_texts, max_chars, max_body_bytes, batch_size, reload_after),
+                     log_level, drain_timeout)
     except ValueError as err:
         fail(err)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ RUN_BY_PATH = {
     "custom_ner/apps/demo.py": ["custom_ner/apps/streamlit_app.py"],
     "custom_ner/apps/benchmark.py": ["scripts/annotate.py"],
     "custom_ner/apps/load_test.py": ["scripts/serve.py"],
+    "custom_ner/apps/soak.py": ["scripts/serve.py"],
 }
 REGISTERED = re.compile(r'"(custom_ner\.[\w.]+\.v\d+)"')
 

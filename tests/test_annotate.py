@@ -1,8 +1,11 @@
 """Batch annotation (scripts/annotate.py): readers, rejects, outputs, engines, atomicity."""
 import json
+import os
+import signal
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pandas as pd
@@ -15,6 +18,7 @@ from custom_ner.apps.annotate import annotate_file
 from custom_ner.data.texts import read_records, text_problem
 from custom_ner.data.errors import ConversionError, Rejects
 from custom_ner.data.prodigy import record_to_doc
+from custom_ner.loading import load_pipeline
 
 from conftest import ROOT, TINY_TEXTS
 
@@ -126,7 +130,7 @@ def test_two_worker_processes_write_the_same_output_as_one(write, tiny_models, t
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
 
 
-def test_a_failing_job_leaves_the_previous_output_untouched(write, tiny_models, tmp_path, monkeypatch):
+def test_a_failing_job_leaves_the_previous_output_untouched_and_can_be_resumed(write, tiny_models, tmp_path, monkeypatch):
     path = write("in/many.txt", "\n".join(TINY_TEXTS * 10) + "\n")
     out = tmp_path / "out.jsonl"
     out.write_text("previous complete output\n")
@@ -144,7 +148,51 @@ def test_a_failing_job_leaves_the_previous_output_untouched(write, tiny_models, 
         annotate_file(path, out, tiny_models["custom"], batch_size=1, n_process=1)
     assert out.read_text() == "previous complete output\n"
     assert calls["chunks"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.jsonl"]  # no temporary file left behind
+    # only the first chunk's records and their checkpoint are left beside it, for --resume
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.jsonl.checkpoint.json", ".out.jsonl.partial", "in", "out.jsonl"]
+    summary = annotate_file(path, out, tiny_models["custom"], batch_size=1, n_process=1, resume=True)
+    assert summary.resumed_after == 4 and summary.records == 30
+    annotate_file(path, tmp_path / "whole.jsonl", tiny_models["custom"], batch_size=1)
+    assert out.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.jsonl", "whole.jsonl"]
+
+
+def test_resume_refuses_a_different_job_and_starts_afresh_without_a_checkpoint(write, tiny_models, tmp_path):
+    path = write("in/texts.txt", "\n".join(TINY_TEXTS) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert annotate_file(path, out, tiny_models["custom"], resume=True).resumed_after == 0  # nothing to resume
+    (tmp_path / ".out.jsonl.checkpoint.json").write_text(json.dumps({"job": {"model": "other"}}))
+    (tmp_path / ".out.jsonl.partial").write_text("")
+    with pytest.raises(ConversionError, match=r"cannot resume: this is a different job \(.*model.*\)"):
+        annotate_file(path, out, tiny_models["custom"], resume=True)
+    assert annotate_file(path, out, tiny_models["custom"]).records == 3  # without --resume: start again
+
+
+@pytest.mark.parametrize("suffix,n_process", [(".jsonl", 1), (".jsonl", 2), pytest.param(".csv", 2, marks=pytest.mark.slow),
+                                              pytest.param(".parquet", 1, marks=pytest.mark.slow)])
+def test_a_job_killed_part_way_resumes_to_the_bytes_of_an_uninterrupted_run(write, tiny_models, tmp_path, suffix,
+                                                                                n_process):
+    texts = [f"{TINY_TEXTS[i % 3]} number {i}" for i in range(15_000)]
+    path = write("in/many.txt", "\n".join(texts) + "\n")
+    whole, out = tmp_path / f"whole{suffix}", tmp_path / f"out{suffix}"
+    command = [sys.executable, str(SCRIPT), str(path), str(out), "--model", tiny_models["custom"], "--batch-size", "32",
+               "--n-process", str(n_process), "--no-progress"]
+    checkpoint = tmp_path / f".out{suffix}.checkpoint.json"
+    job = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not checkpoint.exists() and time.time() < deadline:  # the first one comes after a second's work
+        assert job.poll() is None, job.stderr.read()
+        time.sleep(0.01)
+    os.killpg(job.pid, signal.SIGKILL)  # the job and its worker processes, as a kill -9 or an OOM kill would
+    job.wait()
+    done = srsly.read_json(checkpoint)["records"]
+    assert not out.exists() and 0 < done < len(texts)
+    resumed = subprocess.run(command + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resumed after {done:,} texts" in resumed.stdout
+    annotate_file(path, whole, tiny_models["custom"], batch_size=32)
+    assert out.read_bytes() == whole.read_bytes()
+    assert not checkpoint.exists() and not (tmp_path / f".out{suffix}.partial").exists()
 
 
 def test_unknown_model_and_formats_are_clear_errors(inputs, tmp_path):
@@ -189,6 +237,30 @@ def test_spark_engine_writes_the_same_output_as_the_local_engine(inputs, tiny_mo
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "spark.parquet"), pd.read_parquet(tmp_path / "local.parquet"))
 
 
+@pytest.mark.slow
+def test_a_loopback_standalone_cluster_writes_the_bytes_of_the_local_engine(inputs, tiny_models, tmp_path):
+    """Master and two workers from pyspark's own launcher; the driver runs in another
+    directory and names the model by a path relative to it, which the executors (in
+    their own work directories) cannot see: they must get the model shipped."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java (17): apt-get install openjdk-17-jre-headless")
+    from custom_ner.apps.spark_cluster import loopback_cluster
+
+    driver = tmp_path / "driver"
+    shutil.copytree(tiny_models["custom"], driver / "models" / "custom")
+    annotate_file(inputs["jsonl"], tmp_path / "local.jsonl", tiny_models["custom"])
+    with loopback_cluster(workers=2, cores=1, memory="1g", work_dir=tmp_path / "cluster", timeout=180) as master:
+        result = subprocess.run([sys.executable, str(SCRIPT), str(inputs["jsonl"]), str(tmp_path / "spark.jsonl"),
+                                 "--model", "models/custom", "--engine", "spark", "--master", master, "--partitions", "4"],
+                                cwd=driver, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        executors = [p for p in (tmp_path / "cluster").rglob("custom_ner_model.zip") if p.is_dir()]
+    assert (tmp_path / "spark.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert (tmp_path / "spark.rejects.jsonl").read_bytes() == (tmp_path / "local.rejects.jsonl").read_bytes()
+    assert executors, "the executors did not unpack the shipped model in their work directories"
+
+
 def test_spark_engine_without_java_says_what_to_install(inputs, tiny_models, tmp_path, monkeypatch):
     import custom_ner.apps.spark as spark_engine
 
@@ -197,3 +269,31 @@ def test_spark_engine_without_java_says_what_to_install(inputs, tiny_models, tmp
     with pytest.raises(OSError, match="needs Java 17.*openjdk-17-jre-headless"):
         annotate_file(inputs["txt"], tmp_path / "o.jsonl", tiny_models["custom"], engine="spark")
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_memory_zones_keep_the_string_store_from_growing(tiny_models):
+    nlp = load_pipeline(tiny_models["custom"])
+    before = len(nlp.vocab.strings)
+    results = engines.annotate_texts(nlp, [f"qzx{i} met Tim Cook in London" for i in range(200)], 64)
+    assert len(nlp.vocab.strings) == before
+    assert [s["label"] for s in results[0].spans] == ["PERSON", "LOC"]
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_the_runner_reloads_the_pipeline_after_new_words_and_keeps_its_results(tiny_models, background):
+    loads = []
+
+    def load():
+        loads.append(1)
+        return load_pipeline(tiny_models["custom"])
+
+    runner = engines.PipelineRunner(load, reload_after=50, background=background)
+    texts = [f"word{i} other{i} Apple in London" for i in range(40)]
+    first = runner(texts, 8)
+    for _ in range(20):
+        if runner.reloads:
+            break
+        runner(texts, 8)
+        time.sleep(0.05)
+    assert runner.reloads >= 1 and len(loads) >= 2
+    assert [r.spans for r in runner(texts, 8)] == [r.spans for r in first]

@@ -1,15 +1,21 @@
 """REST service (custom_ner.service) with FastAPI's TestClient, and the load script."""
 import json
+import signal
 import subprocess
 import sys
 import threading
+import time
+from concurrent.futures import Future
 
 import pytest
 import srsly
 from fastapi.testclient import TestClient
 
-from custom_ner.loading import load_pipeline
+import custom_ner.apps.service as service
+from custom_ner.apps.engines import PipelineRunner, annotate_texts
+from custom_ner.apps.servers import free_port, start_server
 from custom_ner.apps.service import Combiner, Limits, create_app
+from custom_ner.loading import load_pipeline
 
 from conftest import ROOT, TINY_TEXTS
 
@@ -18,9 +24,17 @@ ODD_TEXTS = ["", " ", "\x00\x01\x07\x1b[31m", "\u202eAAPL\u202c", "\ufeffApple",
              "\U0001F469\u200d\U0001F4BB $AMD \U0001F680", "\r\n\t\v\f", "\u2028London\u2029", "\U000E0001"]
 
 
+def wait_ready(client, seconds: float = 60):
+    deadline = time.time() + seconds
+    while client.get("/ready").status_code != 200:
+        assert time.time() < deadline, client.get("/ready").json()
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def client(tiny_models):
     with TestClient(create_app(tiny_models["custom"], LIMITS)) as c:
+        wait_ready(c)
         yield c
 
 
@@ -92,13 +106,13 @@ def test_unknown_routes_and_methods_are_json_errors(client):
 
 def test_concurrent_requests_get_their_own_results(tiny_models):
     nlp = load_pipeline(tiny_models["custom"])
-    combine = Combiner(nlp, batch_size=4)
+    combine = Combiner(PipelineRunner(lambda: nlp, 0, nlp=nlp), batch_size=4)
     texts = [[TINY_TEXTS[i % 3] + " x" * (i % 5)] * (1 + i % 3) for i in range(64)]
-    expected = [[[(s["start"], s["label"]) for s in spans] for spans in combine(t)] for t in texts]
+    expected = [[[(s["start"], s["label"]) for s in r.spans] for r in combine(t)] for t in texts]
     got = [None] * len(texts)
 
     def call(i):
-        got[i] = [[(s["start"], s["label"]) for s in spans] for spans in combine(texts[i])]
+        got[i] = [[(s["start"], s["label"]) for s in r.spans] for r in combine(texts[i])]
 
     threads = [threading.Thread(target=call, args=(i,)) for i in range(len(texts))]
     for t in threads:
@@ -111,17 +125,19 @@ def test_concurrent_requests_get_their_own_results(tiny_models):
 def test_a_failing_text_fails_only_its_own_request(tiny_models):
     nlp = load_pipeline(tiny_models["custom"])
 
-    class Flaky:
-        def pipe(self, texts, batch_size):
-            if "boom" in texts:
-                raise RuntimeError("bad text")
-            return nlp.pipe(texts, batch_size=batch_size)
+    def flaky(texts, batch_size):
+        if "boom" in texts:
+            raise RuntimeError("bad text")
+        return annotate_texts(nlp, texts, batch_size)
 
-    items = [{"texts": ["boom"], "done": threading.Event()}, {"texts": ["London"], "done": threading.Event()}]
-    Combiner(Flaky(), 8)._run(items)  # both were queued together, as by two threads
-    assert isinstance(items[0]["error"], RuntimeError) and "spans" not in items[0]
-    assert items[1]["spans"][0][0]["label"] == "LOC"
-    assert all(it["done"].is_set() for it in items)
+    combine = Combiner(flaky, 8)
+    items = [{"texts": ["boom"], "future": Future(), "queued": 0.0}, {"texts": ["London"], "future": Future(), "queued": 0.0}]
+    combine._run(items)  # both were queued together, as by two requests
+    with pytest.raises(RuntimeError, match="bad text"):
+        items[0]["future"].result(timeout=0)
+    assert items[1]["future"].result(timeout=0)[0].spans[0]["label"] == "LOC"
+    assert set(items[1]["future"].timing) == {"queue", "infer"}
+    combine.close()
 
 
 def test_load_script_reports_throughput_and_latency_with_no_errors(tiny_models, tmp_path, write):
@@ -140,4 +156,105 @@ def test_load_script_refuses_addresses_that_are_not_loopback(tmp_path, write):
     texts = write("texts.txt", "a\n")
     result = subprocess.run([sys.executable, "scripts/load_test.py", str(tmp_path), "--url", "http://10.0.0.1:8000",
                              "--texts", str(texts)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1 and "only loopback addresses" in result.stderr
+
+
+def test_ents_reports_queue_and_inference_time_in_server_timing(client):
+    response = client.post("/ents", json={"texts": ["Apple in London"]})
+    parts = dict(p.strip().split(";dur=") for p in response.headers["server-timing"].split(","))
+    assert set(parts) == {"queue", "infer", "total"} and float(parts["total"]) >= float(parts["infer"]) >= 0
+
+
+def test_health_answers_while_the_model_loads_and_ready_waits_for_it(tiny_models, monkeypatch):
+    release = threading.Event()
+
+    def slow_load(name):
+        release.wait(30)
+        return load_pipeline(name)
+
+    monkeypatch.setattr(service, "load_pipeline", slow_load)
+    with TestClient(create_app(tiny_models["custom"], LIMITS)) as c:
+        assert c.get("/health").json() == {"status": "ok", "model": None}
+        for path in ("/ready", "/model"):
+            assert c.get(path).status_code == 503 and c.get(path).json()["detail"] == "the model is still loading"
+        assert c.post("/ents", json={"texts": ["London"]}).status_code == 503
+        release.set()
+        wait_ready(c)
+        assert c.post("/ents", json={"texts": ["London"]}).json()["results"][0]["ents"][0]["label"] == "LOC"
+
+
+def test_a_model_that_cannot_load_fails_health_and_ready(tmp_path):
+    with TestClient(create_app(str(tmp_path / "missing"), LIMITS)) as c:
+        deadline = time.time() + 30
+        while c.get("/health").status_code == 200 and time.time() < deadline:
+            time.sleep(0.05)
+        assert c.get("/health").status_code == 500 and "cannot load model" in c.get("/health").json()["detail"]
+        assert c.get("/ready").status_code == 503
+
+
+def test_serve_exits_1_when_the_model_cannot_load(tmp_path):
+    result = subprocess.run([sys.executable, "scripts/serve.py", "--model", str(tmp_path / "missing"), "--port",
+                             str(free_port())], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1 and "cannot load model" in result.stderr
+
+
+SLOW_SERVER = """
+import sys, time
+import spacy
+from spacy.language import Language
+from custom_ner.apps.service import create_app, run_server
+
+@Language.component("slow_test_component")
+def slow(doc):
+    time.sleep(2.0 if "slow" in doc.text else 0)
+    return doc
+
+nlp = spacy.blank("en")
+nlp.add_pipe("slow_test_component")
+sys.exit(run_server(create_app("slow", nlp=nlp), port=int(sys.argv[1]), log_level="warning", drain_timeout=20))
+"""
+
+
+def test_sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_0(tmp_path):
+    import httpx
+
+    script = tmp_path / "slow_server.py"
+    script.write_text(SLOW_SERVER, encoding="utf-8")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server([sys.executable, str(script), str(port)], f"{url}/ready", timeout=120)
+    try:
+        in_flight = {}
+        thread = threading.Thread(target=lambda: in_flight.update(
+            response=httpx.post(f"{url}/ents", json={"texts": ["a slow text"]}, timeout=30)))
+        thread.start()
+        time.sleep(0.5)  # the slow request is being processed
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        refused = httpx.post(f"{url}/ents", json={"texts": ["new"]}, timeout=10)
+        assert refused.status_code == 503 and refused.json()["error"] == "shutting down"
+        assert httpx.get(f"{url}/ready", timeout=10).status_code == 503
+        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        thread.join(30)
+        assert in_flight["response"].status_code == 200
+        assert in_flight["response"].json()["results"] == [{"text": "a slow text", "ents": []}]
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+
+
+def test_soak_script_records_the_server_rss_over_time(tiny_models, tmp_path):
+    result = subprocess.run([sys.executable, "scripts/soak_test.py", str(tmp_path / "soak"), "--model",
+                             tiny_models["custom"], "--texts", "400", "--warmup", "40", "--every", "0.2"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = srsly.read_json(tmp_path / "soak" / "soak.json")
+    assert (report["texts"], report["warmup_texts"], report["errors"]) == (400, 40, 0)
+    assert report["rss_after_warmup_mb"] > 0 and report["samples"][-1]["texts"] == 440
+    assert (tmp_path / "soak" / "soak.png").exists() and "growth after warm-up" in (tmp_path / "soak" / "soak.md").read_text()
+
+
+def test_soak_script_refuses_addresses_that_are_not_loopback(tmp_path):
+    result = subprocess.run([sys.executable, "scripts/soak_test.py", str(tmp_path), "--url", "http://10.0.0.1:8000",
+                             "--pid", "1"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1 and "only loopback addresses" in result.stderr

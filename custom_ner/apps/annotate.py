@@ -4,12 +4,17 @@ The texts come from the project's one reader of each format (custom_ner/data/tex
 the local engine (engines.py) or Spark (spark.py) annotates them, and one writer
 (writers.py) writes JSONL, CSV or Parquet, so both engines write the same bytes for
 the same input. Bad records never stop a job: they go to ``OUTPUT.rejects.jsonl``
-with their line and reason. Output is written to a temporary file beside OUTPUT and
+with their line and reason. Output is written to a partial file beside OUTPUT and
 renamed into place only when the job has finished, so a crash or Ctrl-C leaves
-either the old file or the complete new one.
+either the old file or the complete new one; ``resume=True`` continues a killed job
+after its last checkpoint (see writers.py). Memory stays flat on any input size: the
+input is read as a stream, at most a few chunks are in flight, and the pipeline runs
+in memory zones and is reloaded before its lookup tables grow (engines.py).
 """
+import itertools
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -19,6 +24,7 @@ from ..data.errors import ConversionError, Rejects
 from ..data.jsonl import read_jsonl
 from ..data.texts import Record, read_records
 from .engines import Result, run_local
+from .memory import tree_rss_mb
 from .writers import OutputWriter
 
 ENGINES = ("local", "spark")
@@ -35,18 +41,22 @@ class Summary:
     words: int = 0
     rejected: int = 0
     rejects_file: Optional[str] = None
+    resumed_after: int = 0  # records of an earlier, interrupted run (with resumed_words words)
+    resumed_words: int = 0
     seconds: float = 0.0
+    max_rss_mb: float = 0.0  # this process and its workers together
+    rss_mb: List[List[float]] = field(default_factory=list)  # [texts done, MB], about once a second
     n_process: int = 1
     batch_size: int = 0
     master: Optional[str] = None
 
     @property
     def texts_per_s(self) -> float:
-        return self.records / self.seconds if self.seconds else 0.0
+        return (self.records - self.resumed_after) / self.seconds if self.seconds else 0.0
 
     @property
     def words_per_s(self) -> float:
-        return self.words / self.seconds if self.seconds else 0.0
+        return (self.words - self.resumed_words) / self.seconds if self.seconds else 0.0
 
     def to_dict(self) -> Dict[str, Any]:
         out = dict(self.__dict__)
@@ -96,12 +106,14 @@ def annotate_file(
     partitions: int = 0,
     progress: Union[bool, Callable[[int, int], None]] = False,
     stats: Optional[Union[str, Path]] = None,
+    resume: bool = False,
 ) -> Summary:
     """Annotate ``input_path`` into ``output_path`` (+ rejects); see the module docstring.
 
     ``progress``: True shows a progress bar (local engine; Spark shows its own), a
     function ``progress(texts, words)`` is called after each chunk. ``stats``: a JSON
-    file for the run's figures.
+    file for the run's figures. ``resume``: continue an interrupted run of the same
+    job (same input file, model and options) after its last checkpoint.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: expected local or spark")
@@ -117,11 +129,19 @@ def annotate_file(
     records = read_records(input_path, rejects, input_format, text_column, header, encoding)
     summary = Summary(str(input_path), str(output_path), engine, model, n_process=n_process, batch_size=batch_size,
                       master=master if engine == "spark" else None)
+    stat = input_path.stat()
+    job = {"input": str(input_path.resolve()), "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
+           "model": str(model), "input_format": input_format, "text_column": text_column, "header": header,
+           "encoding": encoding}
     bar = None
     if progress is True and engine == "local":
         bar, progress = progress_bar(input_path, header)
     try:
-        with OutputWriter(output_path, output_format) as writer:
+        with OutputWriter(output_path, output_format, job, resume) as writer:
+            # the records already written are read again (their rejects with them) but not annotated
+            records = itertools.islice(records, writer.resumed, None)
+            if bar is not None:
+                bar.update(writer.resumed)
             if engine == "spark":
                 from .spark import run_spark
 
@@ -129,19 +149,24 @@ def annotate_file(
                     list(records), model, batch_size, master, partitions)
             else:
                 batches = run_local(records, model, batch_size, n_process)
+            last_sample = 0.0
             for chunk, results in batches:
                 writer.write(chunk, results)
-                words = sum(r.n_words for r in results)
-                summary.words += words
+                if time.perf_counter() - last_sample >= 1.0:
+                    last_sample = time.perf_counter()
+                    summary.rss_mb.append([writer.records, round(tree_rss_mb(os.getpid()), 1)])
                 if callable(progress):
-                    progress(len(chunk), words)
+                    progress(len(chunk), sum(r.n_words for r in results))
             rejects_file = rejects.write(output_path)
             writer.commit()
     finally:
         if bar is not None:
             bar.close()
-    summary.records, summary.entities, summary.rejected = writer.records, writer.entities, len(rejects)
+    summary.records, summary.entities, summary.words = writer.records, writer.entities, writer.words
+    summary.rejected, summary.resumed_after, summary.resumed_words = len(rejects), writer.resumed, writer.resumed_words
     summary.rejects_file = str(rejects_file) if rejects_file else None
+    summary.rss_mb.append([writer.records, round(tree_rss_mb(os.getpid()), 1)])
+    summary.max_rss_mb = max(mb for _, mb in summary.rss_mb)
     summary.seconds = time.perf_counter() - start
     if stats is not None:
         Path(stats).parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ p50/p90/p99 latency and errors in OUT_DIR/load.json, load.md and load.png.
 """
 import asyncio
 import ipaddress
+import json
 import os
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import urlparse
 
+import h11
 import httpx
 import srsly
 from wasabi import msg
@@ -21,6 +23,7 @@ from wasabi import msg
 from ..data.errors import Rejects
 from ..data.texts import read_records
 from ..evaluation.plots import save_figure
+from .http_client import KeepAliveConnection
 from .servers import free_port, start_server, stop_server
 
 SERVE = Path(__file__).resolve().parents[2] / "scripts" / "serve.py"  # the command users run
@@ -36,6 +39,16 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def timing(header: str) -> Dict[str, float]:
+    """Seconds per part of a ``Server-Timing`` header (``queue;dur=1.5, infer;dur=20``)."""
+    parts = {}
+    for part in header.split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if duration:
+            parts[name] = float(duration) / 1000
+    return parts
+
+
 def percentile(values: List[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(values)
@@ -46,36 +59,46 @@ async def run_level(url: str, bodies: List[Dict[str, Any]], concurrency: int, re
                     time_limit: float) -> Dict[str, Any]:
     """``requests`` POSTs from ``concurrency`` clients, none started after ``time_limit`` s."""
     latencies: List[float] = []
+    parts: Dict[str, List[float]] = {"queue": [], "infer": [], "total": []}
     errors: List[str] = []
     sent = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        start = time.perf_counter()
+    payloads = [json.dumps(body).encode("utf-8") for body in bodies]
+    start = time.perf_counter()
 
-        async def client_loop() -> None:
-            nonlocal sent
-            while sent < requests and time.perf_counter() - start < time_limit:
-                body = bodies[sent % len(bodies)]
-                sent += 1
-                t0 = time.perf_counter()
-                try:
-                    response = await client.post("/ents", json=body)
-                    if response.status_code != 200:
-                        errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
-                        continue
-                except httpx.HTTPError as err:
-                    errors.append(f"{type(err).__name__}: {err}")
-                    continue
-                latencies.append(time.perf_counter() - t0)
+    async def client_loop() -> None:
+        nonlocal sent
+        connection = KeepAliveConnection(url)
+        while sent < requests and time.perf_counter() - start < time_limit:
+            payload = payloads[sent % len(payloads)]
+            sent += 1
+            t0 = time.perf_counter()
+            try:
+                status, headers, content = await asyncio.wait_for(connection.post("/ents", payload), 60)
+            except (OSError, asyncio.TimeoutError, h11.ProtocolError) as err:
+                errors.append(f"{type(err).__name__}: {err}")
+                await connection.close()
+                continue
+            if status != 200:
+                errors.append(f"HTTP {status}: {content[:200].decode('utf-8', 'replace')}")
+                continue
+            latencies.append(time.perf_counter() - t0)
+            for name, seconds in timing(headers.get("server-timing", "")).items():
+                parts.setdefault(name, []).append(seconds)
+        await connection.close()
 
-        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
+    await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
     texts = len(latencies) * len(bodies[0]["texts"])  # every body holds --texts-per-request texts
     latency_ms = {f"p{q}_ms": round(percentile(latencies, q) * 1000, 1) if latencies else None for q in (50, 90, 99)}
+    # where the time went, as the server saw it: waiting for the inference thread,
+    # inference, the whole request inside the app; the rest is HTTP, the event loop
+    # and the client
+    server_ms = {f"{name}_p{q}_ms": round(percentile(values, q) * 1000, 1)
+                 for name, values in parts.items() if values for q in (50, 99)}
     return {"concurrency": concurrency, "requests": len(latencies) + len(errors), "ok": len(latencies),
             "errors": len(errors), "first_errors": errors[:5], "seconds": round(elapsed, 2),
             "requests_per_s": round(len(latencies) / elapsed, 1), "texts_per_s": round(texts / elapsed, 1),
-            **latency_ms, "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+            **latency_ms, "max_ms": round(max(latencies) * 1000, 1) if latencies else None, "server": server_ms,
             "stopped_by_time_limit": len(latencies) + len(errors) < requests}
 
 
@@ -90,7 +113,18 @@ def render(report: Dict[str, Any]) -> str:
         f"Model `{report['model']}` at {report['url']}; {report['texts_per_request']} text(s) per request from "
         f"{report['texts_source']} ({report['distinct_texts']:,} distinct texts); {report['cpus']} CPUs shared by "
         f"server and clients. Fixed request count {report['requests']:,} per level, time limit {report['time_limit_s']} s.",
-        "", *rows, ""])
+        "", *rows, "",
+        "Where the time went (server side, from the `Server-Timing` header; p50 / p99 ms): queue = waiting for the "
+        "inference thread, infer = the batch that held the request, total = inside the app. The rest of a client's "
+        "latency is HTTP, the event loop and the client itself.", "",
+        "| clients | queue | infer | total | client |", "| ---: | ---: | ---: | ---: | ---: |",
+        *[f"| {r['concurrency']} | {server_pair(r, 'queue')} | {server_pair(r, 'infer')} | {server_pair(r, 'total')} | "
+          f"{r['p50_ms']} / {r['p99_ms']} |" for r in report["levels"]], ""])
+
+
+def server_pair(level: Dict[str, Any], name: str) -> str:
+    server = level.get("server") or {}
+    return f"{server.get(name + '_p50_ms', '-')} / {server.get(name + '_p99_ms', '-')}"
 
 
 def plot(report: Dict[str, Any], path: Path) -> Path:
@@ -138,7 +172,7 @@ def run_load_test(
         port = free_port()
         msg.text(f"starting the service for {model} on 127.0.0.1:{port}")
         server = start_server([sys.executable, str(SERVE), "--model", model, "--host", "127.0.0.1", "--port", str(port),
-                               "--log-level", "warning"], f"http://127.0.0.1:{port}/health")
+                               "--log-level", "warning"], f"http://127.0.0.1:{port}/ready")
         url = f"http://127.0.0.1:{port}"
     try:
         info = httpx.get(f"{url}/model", timeout=10).json()

@@ -1,29 +1,39 @@
-"""REST service: ``POST /ents``, ``GET /health``, ``GET /model`` (FastAPI).
+"""REST service: ``POST /ents``, ``GET /health``, ``GET /ready``, ``GET /model`` (FastAPI).
 
-The model is loaded once, when the app starts. Requests are bounded three ways —
-body bytes (413), texts per request (422) and characters per text (422) — and every
-error is a JSON object with ``error`` and ``detail``. Texts that cannot be encoded
-back as JSON (unpaired surrogates) are refused with 422 instead of crashing the
-response. Concurrent requests are combined into one ``nlp.pipe`` call by
-:class:`Combiner`, so 32 clients sending one text each are served in batches
-rather than one at a time.
+Made to run for weeks. The model loads in the background after start-up: ``/health``
+(alive) answers at once, ``/ready`` (model loaded, not stopping) only once requests
+can be served. Requests are bounded three ways (body bytes 413, texts per request
+422, characters per text 422) and every error is a JSON object with ``error`` and
+``detail``. Concurrent requests are combined into one ``nlp.pipe`` call by
+:class:`Combiner`, run in memory zones and on a pipeline that is reloaded before
+spaCy's lookup tables grow without bound (:class:`~custom_ner.apps.engines.PipelineRunner`),
+so memory stays flat however many new words arrive. SIGTERM (or Ctrl-C) drains:
+requests in flight finish, new ones get 503, and the process exits 0
+(:class:`DrainingServer`).
 """
+import asyncio
+import logging
 import queue
 import threading
+import time
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from typing_extensions import Annotated
+import uvicorn
 
 from ..data.texts import text_problem
 from ..loading import load_pipeline, model_labels
-from .engines import doc_spans
+from .engines import RELOAD_AFTER, PipelineRunner, Result
+
+logger = logging.getLogger("custom_ner.service")
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Limits:
     max_chars: int = 20_000
     max_body_bytes: int = 2_000_000
     batch_size: int = 128
+    reload_after: int = RELOAD_AFTER  # new words before the pipeline is reloaded (0: never)
 
 
 class Entity(BaseModel):
@@ -56,25 +67,28 @@ class Combiner:
     """Runs the texts of concurrent requests through the pipeline together.
 
     One inference thread owns the pipeline (spaCy pipelines are not made for
-    concurrent calls): it takes everything queued since its last batch, runs one
-    ``nlp.pipe`` and wakes each caller as soon as its own texts are done. Callers
-    never wait for a lock, so a finished request is not held up by the next batch.
+    concurrent calls): it takes everything queued since its last batch, runs it in
+    one call and resolves each caller's future as soon as its own texts are done.
+    ``run(texts, batch_size)`` returns one :class:`Result` per text. Each future
+    carries the seconds it waited in the queue and spent in inference, which the
+    service reports in a ``Server-Timing`` header.
     """
 
-    def __init__(self, nlp: Any, batch_size: int) -> None:
-        self.nlp = nlp
+    def __init__(self, run: Callable[[List[str], int], List[Result]], batch_size: int) -> None:
+        self.run = run
         self.batch_size = batch_size
         self._queue: "queue.SimpleQueue[Optional[Dict[str, Any]]]" = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="custom_ner-inference", daemon=True)
         self._thread.start()
 
-    def __call__(self, texts: List[str]) -> List[List[Dict[str, Any]]]:
-        item: Dict[str, Any] = {"texts": texts, "done": threading.Event()}
+    def submit(self, texts: List[str]) -> "Future[List[Result]]":
+        """A future of ``texts``' results (thread-safe; await it with ``asyncio.wrap_future``)."""
+        item: Dict[str, Any] = {"texts": texts, "future": Future(), "queued": time.perf_counter()}
         self._queue.put(item)
-        item["done"].wait()
-        if "error" in item:
-            raise item["error"]
-        return item["spans"]
+        return item["future"]
+
+    def __call__(self, texts: List[str]) -> List[Result]:
+        return self.submit(texts).result()
 
     def close(self) -> None:
         self._queue.put(None)
@@ -93,19 +107,47 @@ class Combiner:
                 return
 
     def _run(self, batch: List[Dict[str, Any]]) -> None:
+        started = time.perf_counter()
+        outcome: Dict[int, Any] = {}
         try:
-            spans = [doc_spans(d) for d in self.nlp.pipe([t for it in batch for t in it["texts"]],
-                                                         batch_size=self.batch_size)]
-            for it in batch:
-                it["spans"], spans = spans[: len(it["texts"])], spans[len(it["texts"]):]
+            results = self.run([t for it in batch for t in it["texts"]], self.batch_size)
+            for i, it in enumerate(batch):
+                outcome[i], results = results[: len(it["texts"])], results[len(it["texts"]):]
         except Exception:  # noqa: BLE001  one bad request must not fail the others: retry one by one
-            for it in batch:
+            for i, it in enumerate(batch):
                 try:
-                    it["spans"] = [doc_spans(d) for d in self.nlp.pipe(it["texts"], batch_size=self.batch_size)]
+                    outcome[i] = self.run(it["texts"], self.batch_size)
                 except Exception as err:  # noqa: BLE001
-                    it["error"] = err
-        for it in batch:
-            it["done"].set()
+                    outcome[i] = err
+        finished = time.perf_counter()
+        for i, it in enumerate(batch):
+            future = it["future"]
+            future.timing = {"queue": started - it["queued"], "infer": finished - started}
+            if isinstance(outcome[i], Exception):
+                future.set_exception(outcome[i])
+            else:
+                future.set_result(outcome[i])
+
+
+class Lifecycle:
+    """Where the service is in its life: loading, ready, failed or draining, and how
+    many admitted requests are in flight (counted on the event loop)."""
+
+    def __init__(self) -> None:
+        self.loaded = threading.Event()
+        self.error: Optional[BaseException] = None
+        self.draining = False
+        self.in_flight = 0
+
+    def not_ready(self) -> Optional[str]:
+        """Why requests cannot be served now (None when they can)."""
+        if self.draining:
+            return "shutting down"
+        if self.error is not None:
+            return f"the model failed to load: {self.error}"
+        if not self.loaded.is_set():
+            return "the model is still loading"
+        return None
 
 
 def _valid_text(text: str) -> str:
@@ -125,8 +167,12 @@ def request_model(limits: Limits) -> type:
     )
 
 
-def error(status: int, message: str, detail: Any = None) -> JSONResponse:
-    return JSONResponse({"error": message, "detail": detail}, status_code=status)
+def error(status: int, message: str, detail: Any = None, headers: Optional[Dict[str, str]] = None) -> JSONResponse:
+    return JSONResponse({"error": message, "detail": detail}, status_code=status, headers=headers)
+
+
+def unavailable(reason: str) -> JSONResponse:
+    return error(503, "not ready", reason, {"retry-after": "1"})
 
 
 class BodyLimit:
@@ -169,6 +215,31 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+class Admission:
+    """ASGI middleware: counts the requests in flight and, once the server is
+    draining, answers new ones with 503 at once (``/health`` still answers: the
+    process is alive until it exits)."""
+
+    def __init__(self, app: Any, life: Lifecycle) -> None:
+        self.app = app
+        self.life = life
+
+    async def __call__(self, scope: Dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope["path"] == "/health":
+            await self.app(scope, receive, send)
+            return
+        if self.life.draining:
+            response = error(503, "shutting down", "the server is stopping; send the request to another instance",
+                             {"retry-after": "1", "connection": "close"})
+            await response(scope, receive, send)
+            return
+        self.life.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.life.in_flight -= 1
+
+
 def model_info(nlp: Any, name: str) -> Dict[str, Any]:
     meta = nlp.meta
     performance = meta.get("performance") or {}
@@ -178,21 +249,50 @@ def model_info(nlp: Any, name: str) -> Dict[str, Any]:
             "pipeline": nlp.pipe_names, "labels": model_labels(nlp), "scores": scores}
 
 
-def create_app(model: str, limits: Limits = Limits(), nlp: Any = None) -> FastAPI:
-    """The service for ``model`` (a package or directory; or an already loaded ``nlp``)."""
+def server_timing(timing: Dict[str, float], started: float) -> str:
+    """``Server-Timing`` header: queue wait, inference and the whole request in ms."""
+    parts = {**timing, "total": time.perf_counter() - started}
+    return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in parts.items())
+
+
+def create_app(model: str, limits: Limits = Limits(), nlp: Any = None,
+               on_load_error: Optional[Callable[[BaseException], None]] = None) -> FastAPI:
+    """The service for ``model`` (a package or directory, loaded in a background thread
+    once the app starts; or an already loaded ``nlp``, ready at once). Its
+    :class:`Lifecycle` is ``app.state.lifecycle``; ``on_load_error`` is called if the
+    model cannot be loaded."""
+    life = Lifecycle()
     state: Dict[str, Any] = {}
+
+    def load() -> None:
+        try:
+            if nlp is not None:
+                runner = PipelineRunner(lambda: nlp, reload_after=0, nlp=nlp)  # nothing to reload it from
+            else:
+                runner = PipelineRunner(lambda: load_pipeline(model), limits.reload_after, background=True)
+            state.update(combine=Combiner(runner, limits.batch_size), info=model_info(runner.nlp, model))
+            life.loaded.set()
+        except Exception as err:  # noqa: BLE001  reported by /health, /ready and on_load_error
+            life.error = err
+            logger.error("cannot load %s: %s", model, err)
+            if on_load_error is not None:
+                on_load_error(err)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        loaded = nlp if nlp is not None else load_pipeline(model)
-        state.update(nlp=loaded, combine=Combiner(loaded, limits.batch_size), info=model_info(loaded, model))
+        if nlp is not None:
+            load()
+        else:
+            threading.Thread(target=load, name="custom_ner-load", daemon=True).start()
         yield
-        state["combine"].close()
-        state.clear()
+        if "combine" in state:
+            state["combine"].close()
 
     app = FastAPI(title="en_custom_ner", version="1.0.0", lifespan=lifespan,
                   description="Named entities (PERSON, ORG, LOC, MISC, TICKER with kb_id) for texts.")
+    app.state.lifecycle = life
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(Admission, life=life)  # added last: the outermost layer
     EntsRequest = request_model(limits)
 
     @app.exception_handler(RequestValidationError)
@@ -206,29 +306,94 @@ def create_app(model: str, limits: Limits = Limits(), nlp: Any = None) -> FastAP
         return error(exc.status_code, str(exc.detail))
 
     @app.get("/health")
-    def health() -> Dict[str, Any]:
-        return {"status": "ok", "model": state["info"]["name"]}
+    async def health() -> Any:
+        if life.error is not None:
+            return error(500, "the model failed to load", str(life.error))
+        return {"status": "ok", "model": state["info"]["name"] if "info" in state else None}
+
+    @app.get("/ready")
+    async def ready() -> Any:
+        reason = life.not_ready()
+        return unavailable(reason) if reason else {"status": "ready", "model": state["info"]["name"]}
 
     @app.get("/model")
-    def model_meta() -> Dict[str, Any]:
-        return state["info"]
+    async def model_meta() -> Any:
+        reason = life.not_ready()
+        return unavailable(reason) if reason else state["info"]
 
     @app.post("/ents", response_model=EntsResponse)
-    def ents(body: EntsRequest) -> Dict[str, Any]:  # type: ignore[valid-type]
+    async def ents(body: EntsRequest, response: Response) -> Any:  # type: ignore[valid-type]
+        # async: the request waits on a future, not in one of the thread pool's threads
+        started = time.perf_counter()
+        reason = life.not_ready()
+        if reason:
+            return unavailable(reason)
         texts = body.texts
-        spans = state["combine"](texts) if texts else []
-        results = [{"text": t, "ents": [{"text": s["text"], "start": s["start"], "end": s["end"],
-                                         "label": s["label"], "kb_id": s.get("kb_id")} for s in sp]}
-                   for t, sp in zip(texts, spans)]
-        return {"model": state["info"]["name"], "results": results}
+        results: List[Result] = []
+        if texts:
+            future = state["combine"].submit(texts)
+            results = await asyncio.wrap_future(future)
+            response.headers["server-timing"] = server_timing(future.timing, started)
+        out = [{"text": t, "ents": [{"text": s["text"], "start": s["start"], "end": s["end"], "label": s["label"],
+                                     "kb_id": s.get("kb_id")} for s in r.spans]}
+               for t, r in zip(texts, results)]
+        return {"model": state["info"]["name"], "results": out}
 
     return app
 
 
-def serve(model: str, host: str = "127.0.0.1", port: int = 8000, limits: Limits = Limits(), log_level: str = "info") -> None:
-    """Run the service for ``model`` with uvicorn (one worker; the model is loaded once)."""
-    import uvicorn
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server with a drain on SIGTERM or Ctrl-C: new requests get 503 while
+    those in flight finish (for at most ``drain_timeout`` seconds), then it stops. A
+    second signal stops it at once. uvicorn's own handler would re-raise the signal
+    once it has shut down, ending the process with 143 instead of 0."""
 
+    def __init__(self, config: uvicorn.Config, life: Lifecycle, drain_timeout: float) -> None:
+        super().__init__(config)
+        self.life = life
+        self.drain_timeout = drain_timeout
+        self.drained = True
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if self.life.draining:
+            self.should_exit = self.force_exit = True
+            return
+        self.life.draining = True
+        logger.warning("signal %s: draining %d request(s) in flight, refusing new ones", sig, self.life.in_flight)
+        threading.Thread(target=self._drain, name="custom_ner-drain", daemon=True).start()
+
+    def _drain(self) -> None:
+        deadline = time.monotonic() + self.drain_timeout
+        while self.life.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.drained = not self.life.in_flight
+        if not self.drained:
+            logger.error("%d request(s) still in flight after %.0f s: stopping anyway", self.life.in_flight,
+                         self.drain_timeout)
+        self.should_exit = True
+
+
+def run_server(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info",
+               drain_timeout: float = 30) -> int:
+    """Serve ``app`` until SIGTERM/Ctrl-C; 0 after a clean drain, 1 if requests were
+    cut off or the model failed to load."""
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=drain_timeout)
+    server = DrainingServer(config, app.state.lifecycle, drain_timeout)
+    app.state.server = server
+    server.run()
+    return 0 if server.drained and app.state.lifecycle.error is None else 1
+
+
+def serve(model: str, host: str = "127.0.0.1", port: int = 8000, limits: Limits = Limits(), log_level: str = "info",
+          drain_timeout: float = 30) -> int:
+    """Run the service for ``model`` (one process; the model is loaded once); the exit code."""
     if min(limits.max_texts, limits.max_chars, limits.max_body_bytes, limits.batch_size) < 1 or not 0 < port < 65536:
         raise ValueError("limits and the batch size must be at least 1 and the port in 1..65535")
-    uvicorn.run(create_app(model, limits), host=host, port=port, log_level=log_level, workers=1)
+    if limits.reload_after < 0 or drain_timeout <= 0:
+        raise ValueError("--reload-after must be at least 0 and --drain-timeout positive")
+
+    def stop(err: BaseException) -> None:
+        app.state.server.should_exit = True  # a service without its model is of no use: exit 1
+
+    app = create_app(model, limits, on_load_error=stop)
+    return run_server(app, host, port, log_level, drain_timeout)
