@@ -6,9 +6,9 @@ A job writes into ``.OUTPUT.partial`` and, after every durable step, records in
 job that was killed can continue where it stopped (``--resume``) and still end with
 the bytes an uninterrupted run writes. JSONL and CSV are flushed to disk (fsync) and
 checkpointed at most once a second, so a resumed job redoes at most a second's work;
-Parquet collects rows into part files of about 50,000 rows, each a checkpoint, and the
-final file is written from the parts in row groups of exactly 50,000 rows whatever the
-parts were.
+Parquet goes into part files, one per checkpoint (at most 50,000 rows each), and the
+final file is written from the parts in row groups of exactly 50,000 rows, whatever
+the parts were.
 """
 import csv
 import json
@@ -132,11 +132,12 @@ class OutputWriter:
         self.records += len(records)
         self.entities += sum(len(r.spans) for r in results)
         self.words += sum(r.n_words for r in results)
-        if self.fmt == "parquet":
-            if len(self._rows["line"]) >= ROW_GROUP:
-                self._write_part()
-                self._save_checkpoint()
+        if self.fmt == "parquet" and len(self._rows["line"]) >= ROW_GROUP:
+            self._write_part()
+            self._save_checkpoint()
         elif time.monotonic() - self._last_checkpoint >= self.checkpoint_every:
+            if self.fmt == "parquet" and self._rows["line"]:
+                self._write_part()
             self._save_checkpoint()
 
     def _write_part(self) -> None:
