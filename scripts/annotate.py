@@ -50,6 +50,8 @@ def main(
         fail(err)
     if summary.resumed_after:
         line(True, f"resumed after {summary.resumed_after:,} texts written by the interrupted run")
+    if summary.discarded_partial:
+        line(False, "an interrupted run's partial output was there and was started again (--resume continues it)")
     line(True, f"{summary.records:,} texts, {summary.entities:,} entities -> {output_path} "
                f"({summary.seconds:.1f} s, {summary.texts_per_s:,.0f} texts/s, {summary.words_per_s:,.0f} words/s)")
     for reject in summary.rejects(MAX_LISTED_REJECTS):

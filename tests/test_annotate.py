@@ -165,7 +165,8 @@ def test_resume_refuses_a_different_job_and_starts_afresh_without_a_checkpoint(w
     (tmp_path / ".out.jsonl.partial").write_text("")
     with pytest.raises(ConversionError, match=r"cannot resume: this is a different job \(.*model.*\)"):
         annotate_file(path, out, tiny_models["custom"], resume=True)
-    assert annotate_file(path, out, tiny_models["custom"]).records == 3  # without --resume: start again
+    again = annotate_file(path, out, tiny_models["custom"])  # without --resume: start again, and say so
+    assert again.records == 3 and again.discarded_partial
 
 
 @pytest.mark.parametrize("suffix,n_process", [(".jsonl", 1), (".jsonl", 2), pytest.param(".csv", 2, marks=pytest.mark.slow),

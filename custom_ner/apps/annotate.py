@@ -43,6 +43,7 @@ class Summary:
     rejects_file: Optional[str] = None
     resumed_after: int = 0  # records of an earlier, interrupted run (with resumed_words words)
     resumed_words: int = 0
+    discarded_partial: bool = False  # an interrupted run's output was there and was started again
     seconds: float = 0.0
     max_rss_mb: float = 0.0  # this process and its workers together
     rss_mb: List[List[float]] = field(default_factory=list)  # [texts done, MB], about once a second
@@ -164,6 +165,7 @@ def annotate_file(
             bar.close()
     summary.records, summary.entities, summary.words = writer.records, writer.entities, writer.words
     summary.rejected, summary.resumed_after, summary.resumed_words = len(rejects), writer.resumed, writer.resumed_words
+    summary.discarded_partial = writer.discarded
     summary.rejects_file = str(rejects_file) if rejects_file else None
     summary.rss_mb.append([writer.records, round(tree_rss_mb(os.getpid()), 1)])
     summary.max_rss_mb = max(mb for _, mb in summary.rss_mb)

@@ -60,6 +60,7 @@ class OutputWriter:
         self._rows: Dict[str, list] = {c: [] for c in ENTITY_COLUMNS}
         self._file: Any = None
         state = self._resumable() if resume else None
+        self.discarded = state is None and self.checkpoint.exists()  # an interrupted run, started again
         if state is None:
             self._discard()
         else:
