@@ -193,8 +193,8 @@ class OutputWriter:
             os.replace(target, self.path)
         else:
             self._file.close()
+            self.checkpoint.unlink(missing_ok=True)  # first: a kill between the two then only means a fresh start
             os.replace(self.partial, self.path)
-            self.checkpoint.unlink(missing_ok=True)
         return self.path
 
     def close(self) -> None:
