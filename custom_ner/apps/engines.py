@@ -93,7 +93,9 @@ class PipelineRunner:
     ``len(nlp.vocab)`` counts every lexeme ever added, so it says when the tables
     have grown. ``background=True`` loads the copy in a thread and swaps it
     in between batches (the service keeps answering meanwhile); otherwise the reload
-    happens in line (batch jobs). ``reload_after=0`` never reloads.
+    happens in line (batch jobs). ``reload_after=0`` never reloads. Made for processes
+    whose job this is (the service, a batch job, a worker): after every load it
+    freezes the whole process's garbage collector (:func:`settle_memory`).
     """
 
     def __init__(self, load: Callable[[], Any], reload_after: int = RELOAD_AFTER, background: bool = False,
