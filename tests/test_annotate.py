@@ -167,6 +167,12 @@ def test_resume_refuses_a_different_job_and_starts_afresh_without_a_checkpoint(w
         annotate_file(path, out, tiny_models["custom"], resume=True)
     again = annotate_file(path, out, tiny_models["custom"])  # without --resume: start again, and say so
     assert again.records == 3 and again.discarded_partial
+    parts = tmp_path / ".out.parquet.partial"
+    parts.mkdir()
+    (parts / "part-000000.parquet.tmp").write_bytes(b"half a part")  # as a kill mid-write leaves it
+    (tmp_path / ".out.parquet.checkpoint.json").write_text("{}")
+    assert annotate_file(path, tmp_path / "out.parquet", tiny_models["custom"]).discarded_partial
+    assert len(pd.read_parquet(tmp_path / "out.parquet")) > 0 and not parts.exists()
 
 
 @pytest.mark.parametrize("suffix,n_process", [(".jsonl", 1), (".jsonl", 2), pytest.param(".csv", 2, marks=pytest.mark.slow),

@@ -68,9 +68,9 @@ class OutputWriter:
             self.resumed, self.resumed_words = self.records, self.words
         if self.fmt == "parquet":
             self.partial.mkdir(exist_ok=True)
-            for stale in self.partial.glob("part-*.parquet"):
-                if int(stale.stem.split("-")[1]) >= self.parts:
-                    stale.unlink()  # written after the last checkpoint
+            for stale in self.partial.iterdir():
+                if stale.suffix != ".parquet" or int(stale.stem.split("-")[1]) >= self.parts:
+                    stale.unlink()  # written after the last checkpoint, or half written
         else:
             self._file = self.partial.open("r+b" if state else "wb")
             self._file.truncate(state["bytes"] if state else 0)  # drops a chunk half written when the job died
@@ -96,7 +96,7 @@ class OutputWriter:
     def _discard(self) -> None:
         self.checkpoint.unlink(missing_ok=True)
         if self.partial.is_dir():
-            for part in self.partial.glob("part-*.parquet"):
+            for part in self.partial.iterdir():  # parts, and a part.tmp a kill left half written
                 part.unlink()
             self.partial.rmdir()
         else:
