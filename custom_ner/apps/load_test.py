@@ -9,10 +9,11 @@ import asyncio
 import ipaddress
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
 
 import h11
@@ -37,6 +38,16 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def start_service(model: str) -> Tuple[subprocess.Popen, str]:
+    """``scripts/serve.py`` for ``model`` on a free loopback port, once it is ready; the
+    process and its URL (the load and soak tests' own server)."""
+    port = free_port()
+    msg.text(f"starting the service for {model} on 127.0.0.1:{port}")
+    server = start_server([sys.executable, str(SERVE), "--model", model, "--host", "127.0.0.1", "--port", str(port),
+                           "--log-level", "warning"], f"http://127.0.0.1:{port}/ready")
+    return server, f"http://127.0.0.1:{port}"
 
 
 def timing(header: str) -> Dict[str, float]:
@@ -169,11 +180,7 @@ def run_load_test(
               for i in range(max(requests, warmup))]
     server = None
     if url is None:
-        port = free_port()
-        msg.text(f"starting the service for {model} on 127.0.0.1:{port}")
-        server = start_server([sys.executable, str(SERVE), "--model", model, "--host", "127.0.0.1", "--port", str(port),
-                               "--log-level", "warning"], f"http://127.0.0.1:{port}/ready")
-        url = f"http://127.0.0.1:{port}"
+        server, url = start_service(model)
     try:
         info = httpx.get(f"{url}/model", timeout=10).json()
         if warmup:

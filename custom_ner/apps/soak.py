@@ -9,7 +9,6 @@ and its growth; the target is under 5 % over 200,000 texts.
 import asyncio
 import random
 import string
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,9 +19,9 @@ import srsly
 from wasabi import msg
 
 from ..evaluation.plots import save_figure
-from .load_test import SERVE, is_loopback
+from .load_test import is_loopback, start_service
 from .memory import rss_mb
-from .servers import free_port, start_server, stop_server
+from .servers import stop_server
 
 
 def random_texts(rng: random.Random, n: int, words: int) -> List[str]:
@@ -85,11 +84,8 @@ def run_soak(out_dir: Path, model: str = "en_custom_ner", url: Optional[str] = N
         raise ValueError("texts, texts per request, words per text and clients must be at least 1")
     server = None
     if url is None:
-        port = free_port()
-        msg.text(f"starting the service for {model} on 127.0.0.1:{port}")
-        server = start_server([sys.executable, str(SERVE), "--model", model, "--port", str(port),
-                               "--log-level", "warning"], f"http://127.0.0.1:{port}/ready")
-        url, pid = f"http://127.0.0.1:{port}", server.pid
+        server, url = start_service(model)
+        pid = server.pid
     try:
         sampler = RssSampler(pid, every)
         started = sampler.sample()
