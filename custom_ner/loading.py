@@ -15,6 +15,7 @@ def load_pipeline(name: Union[str, Path], **kwargs: Any) -> Any:
 
     if Path(name).exists():
         from .ticker import linker  # noqa: F401  registers custom_ner_ticker_linker (if no copy did)
+        from .confidence import entity_confidence  # noqa: F401  registers custom_ner_entity_confidence
     try:
         return spacy.load(name, **kwargs)
     except OSError as err:

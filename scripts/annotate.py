@@ -5,9 +5,10 @@
 
 INPUT: .txt (one text per line), .csv (--text-column; --no-header with a column
 number), .jsonl (a "text" field, Prodigy style). OUTPUT: .jsonl (Prodigy-style
-records: text, spans with start/end/label/text and kb_id for linked TICKERs, meta
-carried over), .csv or .parquet (one row per entity: line, start, end, label, text,
-kb_id). Bad records go to OUTPUT.rejects.jsonl with line and reason; OUTPUT is
+records: text, spans with start/end/label/text, kb_id for linked TICKERs and score,
+the entity's calibrated confidence; meta carried over), .csv or .parquet (one row per
+entity: line, start, end, label, text, kb_id, score). --min-confidence 0.5 leaves out
+entities scored below 0.5. Bad records go to OUTPUT.rejects.jsonl with line and reason; OUTPUT is
 replaced atomically when the job has finished. A killed job continues with --resume
 (same command plus --resume): it picks up after the last checkpoint, and the output
 is the same as an uninterrupted run's.
@@ -42,10 +43,12 @@ def main(
     stats: Optional[Path] = typer.Option(None, help="Write the run's figures (texts/s, words/s, ...) as JSON here"),
     progress: bool = typer.Option(True, help="Show a progress bar (local engine; Spark shows its own)"),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same job after its last checkpoint"),
+    min_confidence: float = typer.Option(0.0, help="Leave out entities whose score (ent._.confidence) is below this"),
 ) -> None:
     try:
         summary = annotate_file(input_path, output_path, model, engine, batch_size, n_process, text_column, header,
-                                encoding, input_format, output_format, master, partitions, progress, stats, resume)
+                                encoding, input_format, output_format, master, partitions, progress, stats, resume,
+                                min_confidence)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
     if summary.resumed_after:

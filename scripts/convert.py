@@ -3,6 +3,7 @@
     python scripts/convert.py iob   INPUT.iob   OUTPUT.spacy
     python scripts/convert.py csv   INPUT.csv   OUTPUT.spacy
     python scripts/convert.py jsonl INPUT.jsonl OUTPUT.spacy
+    python scripts/convert.py corrections CORRECTED.jsonl OUTPUT.spacy   ("" for none)
     python scripts/convert.py nemo  INPUT_DIR   OUTPUT.spacy [--split train]
     python scripts/convert.py to-nemo  INPUT.spacy OUTDIR [--split train]
     python scripts/convert.py to-jsonl INPUT.spacy OUTPUT.jsonl
@@ -102,6 +103,18 @@ def jsonl_cli(
 ) -> None:
     """Accepted Prodigy examples; reject/ignore answers are counted and skipped."""
     _convert("jsonl", input_path, output, label_map, stats, label_scheme=label_scheme, lang=lang, lenient=lenient)
+
+
+@app.command("corrections")
+def corrections_cli(
+    input_path: str = typer.Argument(..., help='Corrected ner.manual JSONL (scripts/review_queue.py), or "" for none'),
+    output: Path = typer.Argument(..., help="Output .spacy file (empty when there are no corrections)"),
+    label_map: Path = LABEL_MAP,
+    lenient: bool = LENIENT,
+    stats: Optional[Path] = STATS,
+) -> None:
+    """jsonl for the workflow's --vars.corrections: "" writes an empty training file."""
+    _convert("corrections", input_path, output, label_map, stats, lenient=lenient)
 
 
 @app.command("nemo")

@@ -102,3 +102,41 @@ def tiny_models(tmp_path_factory) -> dict:
     base.meta.update(name="base_tiny", version="0.0.1")
     base.to_disk(root / "base")
     return {"custom": str(root / "custom"), "base": str(root / "base")}
+
+
+NER_TRAIN = [
+    ("Apple hired Maria Lopez in London.", [(0, 5, "ORG"), (12, 23, "PERSON"), (27, 33, "LOC")]),
+    ("Maria Lopez left IBM for Google in Paris.", [(0, 11, "PERSON"), (17, 20, "ORG"), (25, 31, "ORG"), (35, 40, "LOC")]),
+    ("Shares of IBM rose in Berlin on Monday.", [(10, 13, "ORG"), (22, 28, "LOC")]),
+    ("John Smith said Google will open an office in Tokyo.", [(0, 10, "PERSON"), (16, 22, "ORG"), (46, 51, "LOC")]),
+    ("The German team beat Spain.", [(4, 10, "MISC"), (21, 26, "LOC")]),
+    ("Apple ($AAPL) fell while Tim Cook spoke.", [(0, 5, "ORG"), (8, 12, "TICKER"), (25, 33, "PERSON")]),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_ner(tmp_path_factory) -> str:
+    """A real trained ``ner`` (a few seconds of training on six sentences), the TICKER
+    linker and the confidence component with an identity calibration, saved to disk:
+    a pipeline whose entities have ``_.confidence`` without the whole workflow."""
+    from spacy.training import Example
+    from spacy.util import fix_random_seed
+
+    from custom_ner.confidence.entity_confidence import FACTORY
+    from custom_ner.ticker.symbols import build_symbol_table
+
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    examples = [Example.from_dict(nlp.make_doc(t), {"entities": ents}) for t, ents in NER_TRAIN]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(40):
+        nlp.update(examples, sgd=optimizer, drop=0.1)
+    tickers = FIXTURE_DATA / "tickers"
+    table = build_symbol_table([tickers / "nasdaqlisted.txt", tickers / "otherlisted.txt"], use_pytickersymbols=False)
+    nlp.add_pipe("custom_ner_ticker_linker").initialize(table=table)
+    nlp.add_pipe(FACTORY).set_calibration({"rules": {"cashtag": 0.97}})
+    nlp.meta.update(name="custom_ner_tiny_ner", version="0.0.1")
+    path = tmp_path_factory.mktemp("tiny_ner") / "model"
+    nlp.to_disk(path)
+    return str(path)

@@ -111,7 +111,7 @@ def test_csv_and_parquet_outputs_have_one_row_per_entity(inputs, tiny_models, tm
     summary = annotate_file(inputs["txt"], tmp_path / f"out.{suffix}", tiny_models["custom"])
     frame = pd.read_csv(tmp_path / "out.csv", keep_default_na=False) if suffix == "csv" else \
         pd.read_parquet(tmp_path / "out.parquet")
-    assert list(frame.columns) == ["line", "start", "end", "label", "text", "kb_id"]
+    assert list(frame.columns) == ["line", "start", "end", "label", "text", "kb_id", "score"]
     assert len(frame) == summary.entities == 7
     assert frame[frame.label == "TICKER"][["line", "text", "kb_id"]].values.tolist() == [
         [1, "AAPL", "NASDAQ:AAPL"], [3, "AMD", "NASDAQ:AMD"]]

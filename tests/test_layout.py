@@ -11,10 +11,11 @@ from project_code import PACKAGE, ROOT, code_deps, imports, load_project, module
 LAYERS = {
     "custom_ner.console": 0, "custom_ner.device": 0, "custom_ner.browser": 0, "custom_ner.workflow": 0,
     "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2, "custom_ner.training": 3,
-    "custom_ner.evaluation": 4, "custom_ner.apps": 5,
+    "custom_ner.confidence": 3, "custom_ner.evaluation": 4, "custom_ner.apps": 5,
 }
-# the linker ships inside the wheel on its own: anyone may import it, it imports no project code
-SELF_CONTAINED = "custom_ner.ticker.linker"
+# the linker and the confidence component ship inside the wheel on their own: anyone may
+# import them, they import no project code
+SELF_CONTAINED = ("custom_ner.ticker.linker", "custom_ner.confidence.entity_confidence")
 SCRIPT_FUNCTION_LINES = 25
 PRIVATE_ROOTS = ("spacy", "thinc", "weasel", "confection")
 
@@ -54,12 +55,13 @@ def test_lower_layers_never_import_upper_ones():
     packages = {name for name, path in modules().items() if path.name == "__init__.py"}  # they import nothing
     wrong = [f"{name} (layer {layer(name)}) imports {dep} (layer {layer(dep)})"
              for name, deps in graph().items() if name != PACKAGE
-             for dep in deps if dep != SELF_CONTAINED and dep not in packages and layer(dep) > layer(name)]
+             for dep in deps if dep not in SELF_CONTAINED and dep not in packages and layer(dep) > layer(name)]
     assert wrong == []
 
 
-def test_the_shipped_linker_imports_no_project_code():
-    assert imports(modules()[SELF_CONTAINED]) == ()
+@pytest.mark.parametrize("module", SELF_CONTAINED)
+def test_the_shipped_components_import_no_project_code(module):
+    assert imports(modules()[module]) == ()
 
 
 def test_package_inits_import_nothing_so_steps_depend_only_on_what_they_use():

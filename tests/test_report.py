@@ -319,3 +319,36 @@ def test_compare_page_renders_entity_colours_in_headless_chromium(tmp_path, nlp_
         assert pixels["plain"][label] > 0 and pixels["marked"][label] > pixels["plain"][label] + 500
     for label in ("ORG", "MISC"):
         assert pixels["marked"][label] == pixels["plain"][label]
+
+
+def test_report_measures_calibration_for_models_with_confidences(tiny_ner, tmp_path):
+    """ECE, reliability and threshold curves, the cost of the scores, and every number
+    of the Confidence section traceable to report.json."""
+    from conftest import NER_TRAIN
+
+    nlp = spacy.blank("en")
+    docs = []
+    for text, spans in NER_TRAIN:
+        doc = nlp(text)
+        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in spans]
+        docs.append(doc)
+    DocBin(docs=docs).to_disk(tmp_path / "gold.spacy")
+    out = tmp_path / "metrics"
+    cmd = [sys.executable, str(ROOT / "scripts" / "report.py"), str(out), "--data", f"tiny-gold={tmp_path / 'gold.spacy'}",
+           "--model", f"scored={tiny_ner}", "--label-map", str(ROOT / "configs" / "labels.json"), "--n-process", "1",
+           "--repeats", "1", "--load-repeats", "1", "--sample", "0"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    report = srsly.read_json(out / "report.json")
+    summary = report["calibration"]["tiny-gold"]["scored"]
+    assert summary["calibrated"]["n"] == sum(len(d.ents) for d in docs) and 0 <= summary["calibrated"]["ece"] <= 1
+    assert summary["thresholds"]["ALL"]["recall"][0] == 1.0  # the tiny model learnt its training texts
+    assert report["speed"]["scored"]["without_confidence"]["ratio_with_to_without"] > 0
+    assert (out / report["plots"]["reliability"]["scored"]).exists()
+    assert (out / report["plots"]["thresholds"]["scored"]["tiny-gold"]).exists()
+    markdown = (out / "report.md").read_text()
+    section = markdown[markdown.index("## Confidence"):markdown.index("## Errors")]
+    numbers, strings = [], set()
+    json_numbers_and_strings(report, numbers, strings)
+    allowed = {fmt(x).rstrip("×") for x in numbers for fmt in FORMATTERS}
+    assert "reliability-scored.png" in section and [n for n in NUMBER.findall(section) if n not in allowed] == []

@@ -48,8 +48,8 @@ def test_ents_returns_entities_per_text_with_kb_id(client):
     body = response.json()
     assert body["model"] == "en_custom_ner_tiny"
     assert [r["text"] for r in body["results"]] == TINY_TEXTS
-    assert {"text": "AAPL", "start": 15, "end": 19, "label": "TICKER", "kb_id": "NASDAQ:AAPL"} in body["results"][0]["ents"]
-    assert {"text": "Tim Cook", "start": 35, "end": 43, "label": "PERSON", "kb_id": None} in body["results"][0]["ents"]
+    assert {"text": "AAPL", "start": 15, "end": 19, "label": "TICKER", "kb_id": "NASDAQ:AAPL", "score": None} in body["results"][0]["ents"]
+    assert {"text": "Tim Cook", "start": 35, "end": 43, "label": "PERSON", "kb_id": None, "score": None} in body["results"][0]["ents"]
     assert body["results"][2]["ents"] == []
 
 

@@ -7,6 +7,7 @@ spacy.load("en_custom_ner") in a fresh interpreter, as a user would.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,6 +16,13 @@ import pytest
 import srsly
 
 from conftest import make_fixture_project
+
+
+def spacy_docs(path):
+    import spacy
+    from spacy.tokens import DocBin
+
+    return DocBin().from_disk(path).get_docs(spacy.blank("en").vocab)
 
 TEXT = "Acme Corp (AAPL) shares rose 3% on Monday, Maria Lopez said in London."
 
@@ -80,8 +88,9 @@ def test_installed_wheel_loads_by_name_and_finds_entities(workflow, tmp_path):
     run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)], cwd=tmp_path)
     code = (
         "import json, sys, spacy; nlp = spacy.load('en_custom_ner'); "
-        f"ents = [[e.text, e.label_, e.kb_id_, e._.company] for e in nlp({TEXT!r}).ents]; "
-        "print(json.dumps({'ents': ents, 'project_code_imported': 'custom_ner' in sys.modules}))"
+        f"doc = nlp({TEXT!r}); ents = [[e.text, e.label_, e.kb_id_, e._.company] for e in doc.ents]; "
+        "scores = [e._.confidence for e in doc.ents]; "
+        "print(json.dumps({'ents': ents, 'scores': scores, 'project_code_imported': 'custom_ner' in sys.modules}))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = json.loads(run([sys.executable, "-c", code], cwd=tmp_path, env=env).stdout.strip().splitlines()[-1])
@@ -89,6 +98,8 @@ def test_installed_wheel_loads_by_name_and_finds_entities(workflow, tmp_path):
     assert {label for _, label, _, _ in ents} >= {"ORG", "TICKER", "PERSON", "LOC"}, ents
     # the linker and its symbol table travel inside the wheel (spacy package --code)
     assert ["AAPL", "TICKER", "NASDAQ:AAPL", "Apple Inc."] in ents
+    # so do the calibrated confidences (custom_ner/confidence/entity_confidence.py)
+    assert len(out["scores"]) == len(ents) and all(0.0 <= s <= 1.0 for s in out["scores"])
     assert not out["project_code_imported"]
 
 
@@ -133,3 +144,51 @@ def test_workflow_report_compares_every_model_found(workflow):
     markdown = (workflow / "metrics" / "report.md").read_text()
     assert "## Speed and size" in markdown and "**trf**" in markdown
     assert (workflow / "metrics" / "compare.html").stat().st_size > 10000
+    for dataset in ("conll2003-test", "ner_gold-dev"):
+        assert set(report["calibration"][dataset]) == {"cpu", "wheel"}  # en_core_web_sm has no confidences
+        assert 0.0 <= report["calibration"][dataset]["wheel"]["calibrated"]["ece"] <= 1.0
+    assert report["speed"]["wheel"]["without_confidence"]["words_per_second_median"] > 0
+    assert "## Confidence" in markdown and (workflow / "metrics" / report["plots"]["reliability"]["wheel"]).exists()
+
+
+# texts the fixture model has never seen, and what a reviewer says they contain
+REVIEWED = [
+    ("Zarvin Oqueth praised Brellmont Dynamics in Quorvale.",
+     [(0, 13, "PERSON"), (22, 40, "ORG"), (44, 52, "LOC")]),
+    ("Velka Draum joined Trivox Labs in Olstrana.", [(0, 11, "PERSON"), (19, 30, "ORG"), (34, 42, "LOC")]),
+    ("Analysts at Merrowind said Pashko Lent will lead Quorvale operations.",
+     [(12, 21, "ORG"), (27, 38, "PERSON"), (49, 57, "LOC")]),
+]
+
+
+def spans_of(records):
+    return [[(s["start"], s["end"], s["label"]) for s in r["spans"]] for r in records]
+
+
+@pytest.mark.slow
+def test_corrections_from_the_review_queue_teach_the_model_the_texts_it_got_wrong(workflow, tmp_path):
+    """The correction loop: annotate, queue the least certain texts, correct them,
+    retrain with --vars.corrections, and the retrained model gets them right."""
+    project = tmp_path / "project"
+    shutil.copytree(workflow, project, symlinks=True)
+    texts = project / "reviewed.jsonl"
+    srsly.write_jsonl(texts, [{"text": t} for t, _ in REVIEWED])
+    gold = [sorted(spans) for _, spans in REVIEWED]
+    model = str(project / "training" / "cpu" / "model-final")
+    run([sys.executable, "scripts/annotate.py", str(texts), "before.jsonl", "--model", model], cwd=project)
+    assert spans_of(srsly.read_jsonl(project / "before.jsonl")) != gold  # the model gets some of them wrong
+    run([sys.executable, "scripts/review_queue.py", "before.jsonl", "queue.jsonl", "--n", "3"], cwd=project)
+    corrected = []
+    for task in srsly.read_jsonl(project / "queue.jsonl"):  # the reviewer fixes the spans and accepts
+        spans = dict(REVIEWED)[task["text"]]
+        corrected.append({**task, "spans": [{"start": s, "end": e, "label": label} for s, e, label in spans],
+                          "answer": "accept"})
+    assert len(corrected) == 3
+    srsly.write_jsonl(project / "corrected.jsonl", corrected)
+    data = workflow.parent / "data"
+    run([sys.executable, "-m", "spacy", "project", "run", "all", ".", "--vars.data_dir", str(data),
+         "--vars.cpu_max_steps", "100", "--vars.cpu_eval_frequency", "50", "--vars.corrections", "corrected.jsonl"],
+        cwd=project)
+    assert len(list(spacy_docs(project / "corpus" / "train" / "corrections.spacy"))) == 3
+    run([sys.executable, "scripts/annotate.py", str(texts), "after.jsonl", "--model", model], cwd=project)
+    assert spans_of(srsly.read_jsonl(project / "after.jsonl")) == gold

@@ -23,7 +23,7 @@ import srsly
 from ..data.errors import ConversionError, Rejects
 from ..data.jsonl import read_jsonl
 from ..data.texts import Record, read_records
-from .engines import Result, run_local
+from .engines import Result, keep_confident, run_local
 from .memory import tree_rss_mb
 from .writers import OutputWriter
 
@@ -108,6 +108,7 @@ def annotate_file(
     progress: Union[bool, Callable[[int, int], None]] = False,
     stats: Optional[Union[str, Path]] = None,
     resume: bool = False,
+    min_confidence: float = 0.0,
 ) -> Summary:
     """Annotate ``input_path`` into ``output_path`` (+ rejects); see the module docstring.
 
@@ -115,9 +116,12 @@ def annotate_file(
     function ``progress(texts, words)`` is called after each chunk. ``stats``: a JSON
     file for the run's figures. ``resume``: continue an interrupted run of the same
     job (same input file, model and options) after its last checkpoint.
+    ``min_confidence``: entities scored below it are left out (0 keeps all).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: expected local or spark")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"--min-confidence {min_confidence}: must be between 0 and 1")
     if batch_size < 1 or n_process < 1 or partitions < 0:
         raise ValueError("batch size and process count must be at least 1, partitions at least 0")
     if engine == "spark" and n_process != 1:
@@ -133,7 +137,7 @@ def annotate_file(
     stat = input_path.stat()
     job = {"input": str(input_path.resolve()), "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
            "model": str(model), "input_format": input_format, "text_column": text_column, "header": header,
-           "encoding": encoding}
+           "encoding": encoding, "min_confidence": min_confidence}
     bar = None
     if progress is True and engine == "local":
         bar, progress = progress_bar(input_path, header)
@@ -152,6 +156,7 @@ def annotate_file(
                 batches = run_local(records, model, batch_size, n_process)
             last_sample = 0.0
             for chunk, results in batches:
+                results = keep_confident(results, min_confidence)
                 writer.write(chunk, results)
                 if time.perf_counter() - last_sample >= 1.0:
                     last_sample = time.perf_counter()

@@ -52,9 +52,17 @@ def manual_doc(doc: Any) -> Dict[str, Any]:
 
 
 def entity_rows(doc: Any) -> List[Dict[str, Any]]:
-    """The table under each render: one row per entity, with its link if linked."""
-    return [{"text": e.text, "label": e.label_, "start": e.start_char, "end": e.end_char,
-             "kb_id": e.kb_id_ or "", "link": ticker_url(e.kb_id_) if e.kb_id_ else ""} for e in doc.ents]
+    """The table under each render: one row per entity, with its link if linked and
+    its score where the model has confidences (en_core_web_sm has none)."""
+    rows = []
+    for e in doc.ents:
+        row = {"text": e.text, "label": e.label_, "start": e.start_char, "end": e.end_char}
+        score = e._.confidence if e.has_extension("confidence") else None
+        if score is not None:
+            row["score"] = round(float(score), 3)
+        row.update(kb_id=e.kb_id_ or "", link=ticker_url(e.kb_id_) if e.kb_id_ else "")
+        rows.append(row)
+    return rows
 
 
 def command(host: str, port: int) -> List[str]:

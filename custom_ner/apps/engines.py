@@ -31,14 +31,26 @@ class Result:
 
 
 def doc_spans(doc: Any) -> Spans:
-    """Prodigy-style spans of ``doc.ents``; ``kb_id`` only where the linker set one."""
+    """Prodigy-style spans of ``doc.ents``; ``kb_id`` only where the linker set one,
+    ``score`` (``ent._.confidence``) only where the pipeline has confidences."""
     spans = []
     for ent in doc.ents:
         span = {"start": ent.start_char, "end": ent.end_char, "label": ent.label_, "text": ent.text}
         if ent.kb_id_:
             span["kb_id"] = ent.kb_id_
+        score = ent._.confidence if ent.has_extension("confidence") else None
+        if score is not None:
+            span["score"] = round(float(score), 4)
         spans.append(span)
     return spans
+
+
+def keep_confident(results: Sequence["Result"], min_confidence: float) -> List["Result"]:
+    """``results`` without the spans scored below ``min_confidence`` (spans without a
+    score are kept: the pipeline has no confidences to threshold)."""
+    if min_confidence <= 0:
+        return list(results)
+    return [Result(r.n_words, [s for s in r.spans if s.get("score", 1.0) >= min_confidence]) for r in results]
 
 
 def annotate_texts(nlp: Any, texts: Sequence[str], batch_size: int) -> List[Result]:

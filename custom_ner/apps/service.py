@@ -31,7 +31,7 @@ import uvicorn
 
 from ..data.texts import text_problem
 from ..loading import load_pipeline, model_labels
-from .engines import RELOAD_AFTER, PipelineRunner, Result
+from .engines import RELOAD_AFTER, PipelineRunner, Result, keep_confident
 
 logger = logging.getLogger("custom_ner.service")
 
@@ -51,6 +51,8 @@ class Entity(BaseModel):
     end: int
     label: str
     kb_id: Optional[str] = Field(None, description="Linked identifier, e.g. NASDAQ:AAPL for a TICKER")
+    score: Optional[float] = Field(None, description="Calibrated confidence in [0, 1]: of the entities scored 0.8, "
+                                                     "about 80 % are right (None: the model has no confidences)")
 
 
 class TextEntities(BaseModel):
@@ -164,6 +166,7 @@ def request_model(limits: Limits) -> type:
         "EntsRequest",
         texts=(List[text], Field(..., max_length=limits.max_texts,
                                  description=f"Up to {limits.max_texts} texts of up to {limits.max_chars:,} characters")),
+        min_confidence=(float, Field(0.0, ge=0.0, le=1.0, description="Leave out entities scored below this")),
     )
 
 
@@ -332,10 +335,10 @@ def create_app(model: str, limits: Limits = Limits(), nlp: Any = None,
         results: List[Result] = []
         if texts:
             future = state["combine"].submit(texts)
-            results = await asyncio.wrap_future(future)
+            results = keep_confident(await asyncio.wrap_future(future), body.min_confidence)
             response.headers["server-timing"] = server_timing(future.timing, started)
         out = [{"text": t, "ents": [{"text": s["text"], "start": s["start"], "end": s["end"], "label": s["label"],
-                                     "kb_id": s.get("kb_id")} for s in r.spans]}
+                                     "kb_id": s.get("kb_id"), "score": s.get("score")} for s in r.spans]}
                for t, r in zip(texts, results)]
         return {"model": state["info"]["name"], "results": out}
 

@@ -24,7 +24,7 @@ from ..data.texts import Record, detect_format
 from .engines import Result
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
-ENTITY_COLUMNS = ("line", "start", "end", "label", "text", "kb_id")
+ENTITY_COLUMNS = ("line", "start", "end", "label", "text", "kb_id", "score")
 ROW_GROUP = 50_000
 
 
@@ -32,7 +32,8 @@ def parquet_schema() -> Any:
     import pyarrow as pa
 
     return pa.schema([("line", pa.int64()), ("start", pa.int64()), ("end", pa.int64()),
-                      ("label", pa.string()), ("text", pa.string()), ("kb_id", pa.string())])
+                      ("label", pa.string()), ("text", pa.string()), ("kb_id", pa.string()),
+                      ("score", pa.float64())])
 
 
 class OutputWriter:
@@ -121,7 +122,8 @@ class OutputWriter:
             else:
                 for span in result.spans:
                     for column, value in zip(ENTITY_COLUMNS, (record.line, span["start"], span["end"], span["label"],
-                                                              span["text"], span.get("kb_id", ""))):
+                                                              span["text"], span.get("kb_id", ""),
+                                                              span.get("score"))):
                         rows[column].append(value)
         if self.fmt == "jsonl":
             self._file.write("".join(lines).encode("utf-8"))

@@ -175,6 +175,15 @@ def convert_jsonl(
     return conv
 
 
+def convert_corrections(path: PathLike, label_map: LabelMap, *, lang: str = "en", lenient: bool = False) -> Conversion:
+    """Corrected review-queue tasks (Prodigy JSONL, read exactly as ``jsonl``). An empty
+    path means no corrections: an empty DocBin, so the workflow's ``corrections``
+    variable can stay unset and the training directory always has the same files."""
+    if not str(path):
+        return Conversion("", "jsonl", [], Rejects("corrections", lenient), "custom_ner")
+    return convert_jsonl(path, label_map, lang=lang, lenient=lenient)
+
+
 def default_stats_path(output: PathLike) -> Path:
     """Stats live beside the output: ``corpus/x.spacy`` -> ``corpus/stats.json``."""
     return Path(output).parent / "stats.json"
@@ -197,6 +206,7 @@ def save_conversion(
 
 CONVERTERS: Dict[str, Callable[..., Conversion]] = {
     "iob": convert_iob, "csv": convert_csv, "jsonl": convert_jsonl, "nemo": convert_nemo,
+    "corrections": convert_corrections,
 }
 
 

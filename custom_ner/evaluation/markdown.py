@@ -32,7 +32,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
 
 
 def render_markdown(report: Report) -> str:
-    sections = (header, models, accuracy, errors, training, speed, compare)
+    sections = (header, models, accuracy, confidence, errors, training, speed, compare)
     return "\n".join(line for section in sections for line in section(report))
 
 
@@ -97,6 +97,49 @@ def accuracy(report: Report) -> List[str]:
         + f" within {num(check['seqeval_tolerance'], 4)} F1 for every model and dataset (column |ΔF1|).",
         "",
     ]
+
+
+CUTS = (0.0, 0.5, 0.8, 0.9)
+
+
+def confidence(report: Report) -> List[str]:
+    """ECE and reliability of ``ent._.confidence`` per model that has it."""
+    calibration = report.get("calibration") or {}
+    if not any(calibration.values()):
+        return []
+    lines = [
+        "## Confidence",
+        "",
+        "`ent._.confidence`: a calibrated score per entity (docs/confidence.md). Expected calibration error (ECE) "
+        "over ten equal-width bins; an entity is right when its span and label match a gold entity exactly. "
+        "*raw* is the model's own probability for the entity's actions, before calibration. "
+        "The calibrate step fitted the maps on the CoNLL dev set and ner_gold train, never on the sets below.",
+        "",
+    ]
+    for dataset, by_model in calibration.items():
+        if not by_model:
+            continue
+        labels = sorted({label for s in by_model.values() for label in s["per_label_ece"]})
+        rows = [[f"**{m}**", num(s["calibrated"]["n"]), num(s["calibrated"]["ece"], 4), num(s["raw"]["ece"], 4),
+                 *[num(s["per_label_ece"].get(label), 4) for label in labels]] for m, s in by_model.items()]
+        lines += [f"### {dataset}", ""] + table(["model", "entities", "ECE", "ECE raw", *[f"ECE {l}" for l in labels]], rows)
+        rows = []
+        for m, s in by_model.items():
+            curve = s["thresholds"]["ALL"]
+            at = [curve["threshold"].index(t) for t in CUTS if t in curve["threshold"]]
+            rows.append([f"**{m}**", *[f"{pct(curve['precision'][i])} / {pct(curve['recall'][i])}" for i in at]])
+        lines += table(["model", *[f"P / R at ≥ {t:.1f}" for t in CUTS]], rows)
+    for m, path in (report.get("plots") or {}).get("reliability", {}).items():
+        lines += [f"![reliability of {m}]({path})", ""]
+        for dataset, tpath in report["plots"]["thresholds"].get(m, {}).items():
+            lines += [f"![precision and recall by threshold, {m} on {dataset}]({tpath})", ""]
+    off = [(m, s["without_confidence"]) for m, s in report["speed"].items() if "without_confidence" in s]
+    if off:
+        lines += ["Cost of the scores (same texts, same run, n_process=1):", ""]
+        lines += table(["model", "words/s with", "words/s without", "with / without"],
+                       [[f"**{m}**", num(report["speed"][m]["by_n_process"].get("1", {}).get("words_per_second_median")),
+                         num(o["words_per_second_median"]), ratio(o["ratio_with_to_without"])] for m, o in off])
+    return lines
 
 
 def errors(report: Report) -> List[str]:

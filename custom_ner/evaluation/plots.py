@@ -115,6 +115,56 @@ def speed(report: Dict[str, Any], path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def reliability(report: Dict[str, Any], model: str, path: Path) -> Path:
+    """Reliability diagrams of ``model``, one per dataset: accuracy against mean score
+    per bin, before (raw) and after calibration, with the entities per bin below."""
+    datasets = [d for d, by_model in report["calibration"].items() if model in by_model]
+    fig, axes = plt.subplots(2, len(datasets), figsize=(5 * len(datasets), 6.2), squeeze=False,
+                             gridspec_kw={"height_ratios": [3, 1]})
+    for col, dataset in enumerate(datasets):
+        summary = report["calibration"][dataset][model]
+        ax, ax_n = axes[0][col], axes[1][col]
+        ax.plot([0, 1], [0, 1], color="gray", linestyle=":", label="perfect")
+        for key, style in (("raw", "o--"), ("calibrated", "s-")):
+            points = [(b["mean_score"], b["accuracy"]) for b in summary[key]["bins"] if b["n"]]
+            if points:
+                ax.plot(*zip(*points), style, label=f"{key} (ECE {summary[key]['ece']:.3f})")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("mean score in bin")
+        ax.set_ylabel("share of entities right")
+        ax.set_title(f"{model} on {dataset}", fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+        ax.grid(alpha=0.3)
+        bins = summary["calibrated"]["bins"]
+        ax_n.bar([b["lower"] + 0.05 for b in bins], [b["n"] for b in bins], width=0.09, color="tab:orange")
+        ax_n.set_yscale("log")
+        ax_n.set_xlim(0, 1)
+        ax_n.set_xlabel("calibrated score (10 bins)")
+        ax_n.set_ylabel("entities")
+    fig.suptitle("Reliability of ent._.confidence (an entity is right when span and label match the gold)")
+    return save_figure(fig, path)
+
+
+def thresholds(report: Dict[str, Any], model: str, dataset: str, path: Path) -> Path:
+    """Precision (solid) and recall (dashed) per label against the confidence threshold."""
+    curves = report["calibration"][dataset][model]["thresholds"]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, (label, c) in enumerate(curves.items()):
+        color = "black" if label == "ALL" else f"C{i}"
+        for key, style in (("precision", "-"), ("recall", "--")):
+            points = [(t, v) for t, v in zip(c["threshold"], c[key]) if v is not None]
+            if points:
+                ax.plot(*zip(*points), style, color=color, label=f"{label} {key[0].upper()}")
+    ax.set_xlabel("threshold (entities scored below it are dropped)")
+    ax.set_ylabel("precision / recall")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=3)
+    ax.set_title(f"{model} on {dataset}: precision and recall by threshold")
+    return save_figure(fig, path)
+
+
 def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
     """Every plot of the report; returns their paths relative to ``out_dir``."""
     plots: Dict[str, Any] = {"f1": {}, "confusion": {}}
@@ -125,4 +175,13 @@ def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
             plots["confusion"][dataset] = str(confusion(report, dataset, out_dir / "plots" / f"confusion-{name}.png").relative_to(out_dir))
     plots["training"] = str(training(report, out_dir / "plots" / "training.png").relative_to(out_dir)) if report["training"] else None
     plots["speed"] = str(speed(report, out_dir / "plots" / "speed.png").relative_to(out_dir)) if report["speed"] else None
+    plots["reliability"], plots["thresholds"] = {}, {}
+    for model in sorted({m for by_model in report.get("calibration", {}).values() for m in by_model}):
+        plots["reliability"][model] = str(reliability(report, model, out_dir / "plots" / f"reliability-{slug(model)}.png")
+                                          .relative_to(out_dir))
+        for dataset, by_model in report["calibration"].items():
+            if model in by_model:
+                path = out_dir / "plots" / f"thresholds-{slug(model)}-{slug(dataset)}.png"
+                plots["thresholds"].setdefault(model, {})[dataset] = str(thresholds(report, model, dataset, path)
+                                                                         .relative_to(out_dir))
     return plots

@@ -24,6 +24,8 @@ from ..data.docs import read_docbin
 from ..data.errors import ConversionError, Rejects
 from ..data.jsonl import read_jsonl
 from ..data.labels import LabelMap
+from ..confidence.calibration import calibration_summary, gold_counts, has_confidence, scored_entities
+from ..confidence.entity_confidence import FACTORY as CONFIDENCE
 from ..data.unlabelled import ag_news_descriptions
 from .analysis import analyse
 from .displacy import render_doc, sample_indices, write_compare
@@ -133,6 +135,7 @@ def build_report(
         "missing_models": list(missing),
         "models": {},
         "accuracy": {name: {} for name in datasets},
+        "calibration": {name: {} for name in datasets},
         "speed": {},
         "training": {},
         "_renders": {},
@@ -142,6 +145,17 @@ def build_report(
         info = measure_accuracy(report, model, gold, vocab, labels, base_mapping, settings, sample, render)
         kwargs = {"exclude": info["components_not_run"]} if info["components_not_run"] else None
         report["speed"][model.name] = measure_speed(model, speed_texts, settings, kwargs)
+        if CONFIDENCE in info["components"]:
+            # the same model, same texts, same run, without the confidence component
+            off = {"exclude": [*info["components_not_run"], CONFIDENCE]}
+            msg.text(f"{model.name}: timing nlp.pipe without {CONFIDENCE}, n_process=1")
+            run = model.speed(speed_texts, settings["batch_size"], 1, settings["repeats"], off)
+            off_wps = median([r["words_per_second"] for r in run["runs"]])
+            on_wps = report["speed"][model.name]["by_n_process"]["1"]["words_per_second_median"] \
+                if "1" in report["speed"][model.name]["by_n_process"] else None
+            report["speed"][model.name]["without_confidence"] = {
+                "words_per_second_median": off_wps, "runs": run["runs"],
+                "ratio_with_to_without": on_wps / off_wps if on_wps and off_wps else None}
         if model.kind == "directory":
             log = Path(model.source).parent / "train_log.jsonl"
             if log.exists():
@@ -171,6 +185,11 @@ def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str,
         result = analyse(examples, labels, top=settings.get("top_errors", 20))
         report["accuracy"][name][model.name] = result
         msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
+        if has_confidence(predicted[f"data:{name}"]):
+            summary = calibration_summary(scored_entities(predicted[f"data:{name}"], docs), gold_counts(docs))
+            report["calibration"][name][model.name] = summary
+            msg.text(f"{model.name} on {name}: ECE {summary['calibrated']['ece']:.4f} "
+                     f"(raw score {summary['raw']['ece']:.4f})")
     if sample and render is not None:
         report["_renders"][model.name] = {group: [render(doc) for doc in predicted[f"sample:{group}"]] for group in sample}
     return info

@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Corpus, Example
 from spacy.util import fix_random_seed
 
+from ..confidence.calibration import calibration_summary, gold_counts, has_confidence, scored_entities
 from ..data.docs import read_docbin
 from ..data.labels import LabelMap
 from ..data.lines import check_file
@@ -66,6 +67,10 @@ def evaluate_examples(nlp: Language, examples: List[Example], batch_size: Option
                                          label_counts(ex.predicted for ex in scorer.examples))
     data["n_docs"] = len(examples)
     data["n_words"] = sum(len(ex.reference) for ex in examples)
+    predicted = [ex.predicted for ex in scorer.examples]
+    if has_confidence(predicted):
+        gold = [ex.reference for ex in scorer.examples]
+        data["confidence"] = calibration_summary(scored_entities(predicted, gold), gold_counts(gold))
     return data
 
 

@@ -47,7 +47,9 @@ def predict(name: str, kwargs: Dict[str, Any], groups_path: str, out_dir: str, b
     groups: Dict[str, List[str]] = json.loads(Path(groups_path).read_text(encoding="utf8"))
     for i, (group, texts) in enumerate(groups.items()):
         docs = nlp.pipe(texts, batch_size=batch_size)
-        DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE", "ENT_KB_ID"], docs=docs).to_disk(Path(out_dir) / f"{i}.spacy")
+        # user data carries ent._.confidence (and the linker's _.company) to the report
+        DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE", "ENT_KB_ID"], docs=docs, store_user_data=True).to_disk(
+            Path(out_dir) / f"{i}.spacy")
     return {
         "pipeline": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}",
         "version": nlp.meta.get("version"),

@@ -231,18 +231,26 @@ class TickerLinker:
         self.prefix_chars = prefix_chars
         self.add_matches = add_matches
         self.table = SymbolTable()
-        if not Span.has_extension("company"):
-            Span.set_extension("company", default=None)
+        for extension in ("company", "ticker_rule"):
+            if not Span.has_extension(extension):
+                Span.set_extension(extension, default=None)
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
+        rules: Dict[Tuple[int, int], str] = {}
         if self.add_matches:
-            matches, _ = TickerAnnotator(self.table).spans(doc, self.label)
+            annotator = TickerAnnotator(self.table)
+            matches = []
+            for match in annotator.find(doc.text):
+                span = doc.char_span(match.start, match.end, label=self.label)
+                if span is not None:
+                    matches.append(span)
+                    rules[(span.start, span.end)] = match.pattern
             covered = {i for span in matches for i in range(span.start, span.end)}
             ents = sorted([e for e in ents if not covered.intersection(range(e.start, e.end))] + matches,
                           key=lambda span: span.start)
         linked = []
-        companies = []
+        extras = []
         for ent in ents:
             if ent.label_ != self.label:
                 linked.append(ent)
@@ -251,10 +259,13 @@ class TickerLinker:
             kb_id, company = canonicalize(ent.text, self.table, prefix)
             span = Span(doc, ent.start, ent.end, label=ent.label, kb_id=kb_id)
             linked.append(span)
-            companies.append((span, company))
+            extras.append((span, company, rules.get((span.start, span.end))))
         doc.ents = linked
-        for span, company in companies:
+        for span, company, rule in extras:
             span._.company = company
+            # which pattern made this TICKER (None: the statistical model): the
+            # confidence component gives rule matches the rule's measured precision
+            span._.ticker_rule = rule
         return doc
 
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None,
