@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 import numpy
 from spacy.tokens import Doc
 
+from ..data.docs import label_counts
 from .entity_confidence import register_extensions
 
 N_BINS = 10
@@ -27,6 +28,14 @@ class Scored:
     raw: Optional[float]
     correct: bool
     group: str = ""  # LABEL|seen or LABEL|unseen (the fit), "" where not known
+
+
+def confidence_summary(predicted: Sequence[Doc], gold: Sequence[Doc]) -> Optional[Dict[str, Any]]:
+    """:func:`calibration_summary` of ``predicted`` against ``gold``; None when the
+    predictions carry no confidences (a model without the component)."""
+    if not has_confidence(predicted):
+        return None
+    return calibration_summary(scored_entities(predicted, gold), label_counts(gold))
 
 
 def has_confidence(docs: Iterable[Doc]) -> bool:
@@ -57,14 +66,6 @@ def seen_texts(docs: Iterable[Doc]) -> Dict[str, List[str]]:
         for ent in doc.ents:
             seen.setdefault(ent.label_, set()).add(ent.text.lower())
     return {label: sorted(texts) for label, texts in sorted(seen.items())}
-
-
-def gold_counts(gold: Sequence[Doc]) -> Dict[str, int]:
-    counts: Dict[str, int] = {}
-    for doc in gold:
-        for ent in doc.ents:
-            counts[ent.label_] = counts.get(ent.label_, 0) + 1
-    return counts
 
 
 def reliability(scores: Sequence[float], correct: Sequence[bool], n_bins: int = N_BINS) -> Dict[str, Any]:

@@ -82,13 +82,13 @@ class ActionMasks:
         return self.masks[(open_label, is_last)]
 
 
-def action_log_probs(ner: Any, docs: List[Doc]) -> List[numpy.ndarray]:
+def action_log_probs(ner: Any, docs: List[Doc], labels: Iterable[str]) -> List[numpy.ndarray]:
     """Per token, the log probability of the action that gives the docs' entities,
-    under the NER model's softmax over the valid actions."""
+    under the NER model's softmax over the valid actions (``labels``: the NER's)."""
     moves = ner.moves
     names = [moves.get_class_name(i) for i in range(moves.n_moves)]
     masks = ActionMasks(names)
-    tags = [biluo_tags(doc, ner.labels) for doc in docs]
+    tags = [biluo_tags(doc, labels) for doc in docs]
     saved = [list(doc.ents) for doc in docs]
     for doc in docs:  # entities already set would constrain the actions (presets)
         doc.set_ents([], default="missing")
@@ -169,20 +169,26 @@ class EntityConfidence:
     def set_scores(self, docs: List[Doc]) -> None:
         ner = self.nlp.get_pipe(self.ner)
         labels = set(ner.labels)
-        log_probs = action_log_probs(ner, [doc for doc in docs if len(doc)])
+        log_probs = action_log_probs(ner, [doc for doc in docs if len(doc)], labels)
         by_doc = iter(log_probs)
         for doc in docs:
             token_log_p = next(by_doc) if len(doc) else None
-            kept = []
             for ent in doc.ents:
-                rule = ent._.ticker_rule
-                raw = float(numpy.exp(token_log_p[ent.start : ent.end].sum())) if ent.label_ in labels else None
-                ent._.confidence_raw = raw
-                ent._.confidence = self.confidence_of(ent.label_, ent.text, raw, rule)
-                if ent._.confidence >= self.threshold:
-                    kept.append(ent)
-            if len(kept) < len(doc.ents):
-                doc.ents = kept
+                ent._.confidence_raw = (float(numpy.exp(token_log_p[ent.start : ent.end].sum()))
+                                        if ent.label_ in labels else None)
+            self.apply_calibration(doc)
+
+    def apply_calibration(self, doc: Doc) -> None:
+        """Set ``ent._.confidence`` from the raw scores already on ``doc``'s entities and
+        drop those below the threshold. The fit re-scores its docs with this once the
+        maps are set, without running the model again."""
+        kept = []
+        for ent in doc.ents:
+            ent._.confidence = self.confidence_of(ent.label_, ent.text, ent._.confidence_raw, ent._.ticker_rule)
+            if ent._.confidence >= self.threshold:
+                kept.append(ent)
+        if len(kept) < len(doc.ents):
+            doc.ents = kept
 
     def set_calibration(self, calibration: Calibration) -> None:
         """Maps (``labels``: group or label -> curve, ``pooled``), pattern precisions

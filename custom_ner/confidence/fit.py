@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from ..data.docs import read_docbin
 from ..loading import load_pipeline
 from ..ticker.linker import FACTORY as LINKER, TickerAnnotator
-from .calibration import calibration_summary, fit_maps, gold_counts, scored_entities, seen_texts
+from .calibration import confidence_summary, fit_maps, scored_entities, seen_texts
 from .entity_confidence import FACTORY
 
 
@@ -53,9 +53,10 @@ def calibrate(model: Union[str, Path], output: Union[str, Path], fit_data: Seque
         rules = rule_precision(TickerAnnotator(nlp.get_pipe(LINKER).table), read_docbin(rules_data, nlp.vocab))
     component.set_calibration({"labels": maps["labels"], "pooled": maps["pooled"], "seen": seen,
                                "rules": {p: r["precision"] for p, r in rules.items()}})
-    after = scored_entities(list(nlp.pipe([doc.text for doc in gold], batch_size=batch_size)), gold)
+    for doc in predicted:  # the raw scores stay what they were: only the maps changed
+        component.apply_calibration(doc)
     nlp.to_disk(output)
-    summary = calibration_summary(after, gold_counts(gold))
+    summary = confidence_summary(predicted, gold)
     result = {
         "model": str(model), "output": str(output), "fit_data": [str(p) for p in fit_data],
         "rules_data": str(rules_data), "train_data": [str(p) for p in train_data],

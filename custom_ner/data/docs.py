@@ -1,5 +1,6 @@
 """Building spaCy Docs from parsed records and reading/writing DocBins."""
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator, List, Sequence, Tuple, Union
 
@@ -53,6 +54,11 @@ def write_docbin(docs: Iterable[Doc], path: Union[str, Path]) -> Path:
     DocBin(docs=docs, store_user_data=True).to_disk(tmp)
     os.replace(tmp, path)
     return path
+
+
+def label_counts(docs: Iterable[Doc]) -> Counter:
+    """Entities per label, in the order they are met."""
+    return Counter(e.label_ for doc in docs for e in doc.ents)
 
 
 def read_docbin(path: Union[str, Path], vocab: Vocab) -> List[Doc]:

@@ -24,7 +24,7 @@ from ..data.docs import read_docbin
 from ..data.errors import ConversionError, Rejects
 from ..data.jsonl import read_jsonl
 from ..data.labels import LabelMap
-from ..confidence.calibration import calibration_summary, gold_counts, has_confidence, scored_entities
+from ..confidence.calibration import confidence_summary
 from ..confidence.entity_confidence import FACTORY as CONFIDENCE
 from ..data.unlabelled import ag_news_descriptions
 from .analysis import analyse
@@ -185,8 +185,8 @@ def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str,
         result = analyse(examples, labels, top=settings.get("top_errors", 20))
         report["accuracy"][name][model.name] = result
         msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
-        if has_confidence(predicted[f"data:{name}"]):
-            summary = calibration_summary(scored_entities(predicted[f"data:{name}"], docs), gold_counts(docs))
+        summary = confidence_summary(predicted[f"data:{name}"], docs)
+        if summary is not None:
             report["calibration"][name][model.name] = summary
             msg.text(f"{model.name} on {name}: ECE {summary['calibrated']['ece']:.4f} "
                      f"(raw score {summary['raw']['ece']:.4f})")

@@ -25,8 +25,8 @@ from spacy.tokens import Doc, Span
 from spacy.training import Corpus, Example
 from spacy.util import fix_random_seed
 
-from ..confidence.calibration import calibration_summary, gold_counts, has_confidence, scored_entities
-from ..data.docs import read_docbin
+from ..confidence.calibration import confidence_summary
+from ..data.docs import label_counts, read_docbin
 from ..data.labels import LabelMap
 from ..data.lines import check_file
 from ..device import choose_device
@@ -34,11 +34,6 @@ from ..loading import load_pipeline
 
 SPACY_KEYS = ("token_acc", "token_p", "token_r", "token_f", "ents_p", "ents_r", "ents_f", "speed")
 Ent = Tuple[int, int, str]  # start, end (exclusive) on gold tokens, label
-
-
-def label_counts(docs: Iterable[Doc]) -> Counter:
-    """Entities per label, in the order they are met."""
-    return Counter(e.label_ for doc in docs for e in doc.ents)
 
 
 def label_support(gold: Counter, predicted: Counter) -> Dict[str, Dict[str, int]]:
@@ -67,10 +62,9 @@ def evaluate_examples(nlp: Language, examples: List[Example], batch_size: Option
                                          label_counts(ex.predicted for ex in scorer.examples))
     data["n_docs"] = len(examples)
     data["n_words"] = sum(len(ex.reference) for ex in examples)
-    predicted = [ex.predicted for ex in scorer.examples]
-    if has_confidence(predicted):
-        gold = [ex.reference for ex in scorer.examples]
-        data["confidence"] = calibration_summary(scored_entities(predicted, gold), gold_counts(gold))
+    confidence = confidence_summary([ex.predicted for ex in scorer.examples], [ex.reference for ex in scorer.examples])
+    if confidence is not None:
+        data["confidence"] = confidence
     return data
 
 

@@ -16,7 +16,8 @@ from ..data.docs import read_docbin
 from ..data.labels import LabelMap
 from ..data.lines import check_file
 from ..loading import load_pipeline
-from .scoring import evaluate_mapped, label_counts, score_predictions
+from ..data.docs import label_counts
+from .scoring import evaluate_mapped, score_predictions
 
 PathLike = Union[str, Path]
 
