@@ -189,16 +189,22 @@ class TickerAnnotator:
                 taken.update(range(start, end))
         return sorted(found, key=lambda t: t.start)
 
-    def spans(self, doc: Doc, label: str = "TICKER") -> Tuple[List[Span], List[TickerMatch]]:
-        """TICKER spans on ``doc``'s tokens, and the matches that are not on token boundaries."""
-        spans, unaligned = [], []
+    def aligned(self, doc: Doc, label: str = "TICKER") -> Tuple[List[Tuple[Span, TickerMatch]], List[TickerMatch]]:
+        """TICKER spans on ``doc``'s tokens with the match each came from, and the
+        matches that are not on token boundaries."""
+        found, unaligned = [], []
         for match in self.find(doc.text):
             span = doc.char_span(match.start, match.end, label=label)
             if span is None:
                 unaligned.append(match)
             else:
-                spans.append(span)
-        return spans, unaligned
+                found.append((span, match))
+        return found, unaligned
+
+    def spans(self, doc: Doc, label: str = "TICKER") -> Tuple[List[Span], List[TickerMatch]]:
+        """TICKER spans on ``doc``'s tokens, and the matches that are not on token boundaries."""
+        found, unaligned = self.aligned(doc, label)
+        return [span for span, _ in found], unaligned
 
 
 _MINOR_WORDS = {"of", "and", "the", "for", "&", "de", "du", "la", "on", "in"}
@@ -239,13 +245,9 @@ class TickerLinker:
         ents = list(doc.ents)
         rules: Dict[Tuple[int, int], str] = {}
         if self.add_matches:
-            annotator = TickerAnnotator(self.table)
-            matches = []
-            for match in annotator.find(doc.text):
-                span = doc.char_span(match.start, match.end, label=self.label)
-                if span is not None:
-                    matches.append(span)
-                    rules[(span.start, span.end)] = match.pattern
+            found, _ = TickerAnnotator(self.table).aligned(doc, self.label)
+            matches = [span for span, _ in found]
+            rules = {(span.start, span.end): match.pattern for span, match in found}
             covered = {i for span in matches for i in range(span.start, span.end)}
             ents = sorted([e for e in ents if not covered.intersection(range(e.start, e.end))] + matches,
                           key=lambda span: span.start)
