@@ -3,6 +3,7 @@
     python scripts/add_linker.py training/cpu/model-best training/cpu/model-final --symbols corpus/symbols.json
 """
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -16,12 +17,15 @@ def main(
     output: Path = typer.Argument(..., help="Output pipeline directory"),
     symbols: Path = typer.Option(..., help="Symbol table from scripts/build_symbols.py"),
     add_matches: bool = typer.Option(True, help="Make pattern matches TICKER (replacing overlapping entities)"),
+    unlisted_label: Optional[str] = typer.Option(None, help="TICKER guard: this label for a model-made TICKER on a "
+                                                 "symbol the table does not list (e.g. ORG; default: keep TICKER)"),
 ) -> None:
     try:
-        linker = add_linker(model, output, symbols, add_matches)
+        linker = add_linker(model, output, symbols, add_matches, unlisted_label or None)
     except (ConversionError, OSError) as err:
         fail(err)
-    msg.good(f"{model} + {linker.name} ({len(linker.table)} symbols, add_matches={add_matches}) -> {output}")
+    msg.good(f"{model} + {linker.name} ({len(linker.table)} symbols, add_matches={add_matches}, "
+             f"unlisted_label={unlisted_label}) -> {output}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from custom_ner.data.stats import stats_table
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 LABEL_MAP = typer.Option(DEFAULT_LABEL_MAP, "--label-map", help="Label map JSON (configs/labels.json)")
-TAG_SCHEME = typer.Option("auto", "--tag-scheme", help="auto, iob1 or iob2")
+TAG_SCHEME = typer.Option("auto", "--tag-scheme", help="auto (IOB1 or IOB2 from the data), iob1, iob2 or io (no B-: adjacent entities of one type merge)")
 N_SENTS = typer.Option(10, "--n-sents", help="Sentences per Doc (0: one Doc per document)")
 LENIENT = typer.Option(False, "--lenient", help="Skip bad records into OUTPUT.rejects.jsonl")
 STATS = typer.Option(None, "--stats", help="Stats JSON to update [default: beside OUTPUT]")

@@ -37,6 +37,8 @@ def main(
     sample_csv: Optional[Path] = typer.Option(None, help="AG News CSV whose descriptions go into compare.html"),
     sample: int = typer.Option(10, min=0, help="Texts per sample group in compare.html"),
     screenshot: bool = typer.Option(True, help="Screenshot compare.html in headless Chromium"),
+    external: Optional[Path] = typer.Option(None, help="External scorecard (configs/external.json): public test sets"),
+    seen_from: List[Path] = typer.Option([], "--seen-from", help="Training DocBin or directory (repeat): seen/unseen slices"),
 ) -> None:
     try:
         datasets = {name: Path(path) for name, path in parse_named(data, "--data")}
@@ -45,7 +47,8 @@ def main(
         wheels = {name: Path(path) for name, path in parse_named(wheel, "--wheel")}
         settings = {"batch_size": batch_size, "n_process": list(n_process), "repeats": repeats,
                     "load_repeats": load_repeats, "speed_limit": speed_limit, "top_errors": top_errors, "sample": sample}
-        report = make_report(out_dir, datasets, models, label_map, settings, wheels, sample_gold, sample_csv, screenshot)
+        report = make_report(out_dir, datasets, models, label_map, settings, wheels, sample_gold, sample_csv, screenshot,
+                             external, seen_from)
     except ValueError as err:  # a bad option, a missing file, no model found
         fail(err)
     if not report["checks"]["all_agree"]:

@@ -20,12 +20,13 @@ def main(
     data_dir: Path = typer.Argument(..., help="The data directory (../shared/data)"),
     output: Path = typer.Argument(..., help="Output text file, one tokenized text per line"),
     exclude: List[Path] = typer.Option([], "--exclude", help="JSONL files whose texts are held out"),
+    source: List[str] = typer.Option([], "--source", help="Only these sources (repeat; default: all)"),
 ) -> None:
     if not data_dir.is_dir():
         fail(f"{data_dir}: data directory not found")
     try:
-        counts = collect_text(data_dir, output, exclude)
-    except ConversionError as err:
+        counts = collect_text(data_dir, output, exclude, source)
+    except (ConversionError, ValueError) as err:
         fail(err)
     msg.good(f"Wrote {sum(c['texts'] for c in counts.values())} texts, {sum(c['tokens'] for c in counts.values())} "
              f"tokens to {output}")

@@ -17,6 +17,28 @@ GOLD = {
     "dev": {"docs": 200, "ORG": 290, "TICKER": 253, "LOC": 81, "MISC": 49, "PERSON": 16},
 }
 
+# (directory, file, options): sentences, tokens, entities per label, tag scheme
+EXTERNAL = {
+    "tweebank-test": (("tweebank", "test.bio", {}), 1201, 19095, {"PERSON": 273, "ORG": 182, "LOC": 111, "MISC": 184}, "iob2"),
+    "tweebank-train": (("tweebank", "train.bio", {}), 1639, 24753, {"PERSON": 360, "ORG": 245, "LOC": 136, "MISC": 238}, "iob2"),
+    "wnut17-test": (("wnut17", "emerging.test.annotated", {"label_scheme": "wnut17"}), 1287, 23394,
+                    {"PERSON": 429, "ORG": 231, "LOC": 150, "MISC": 269}, "iob2"),
+    "sec-fin3": (("sec_filings", "FIN3.txt", {"tag_scheme": "io"}), 303, 13246,
+                 {"PERSON": 216, "ORG": 56, "LOC": 39, "MISC": 7}, "io"),
+    "sec-fin5": (("sec_filings", "FIN5.txt", {"tag_scheme": "io"}), 1164, 41010,
+                 {"PERSON": 747, "ORG": 243, "LOC": 171, "MISC": 7}, "io"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTERNAL))
+def test_external_sets_convert_to_the_published_counts(label_map, name):
+    (directory, file, options), sentences, tokens, per_label, scheme = EXTERNAL[name]
+    conv = convert_iob(real_data_or_skip(directory, file), label_map, **options)
+    stats = conv.stats(label_map.labels)
+    assert conv.tag_scheme == scheme and not conv.rejects
+    assert stats["sentences"] == sentences and stats["tokens"] == tokens
+    assert {label: stats["entities_per_label"][label] for label in per_label} == per_label
+
 
 @pytest.mark.parametrize("split", sorted(CONLL))
 def test_conll2003_converts_to_the_published_counts(label_map, split):

@@ -212,6 +212,19 @@ def tiny_report(tmp_path_factory):
         {"label": "GPE", "pattern": "Paris"}, {"label": "EVENT", "pattern": "Olympic Games"},
         {"label": "DATE", "pattern": "Monday"},
     ], "base")
+    # an external scorecard: one IOB2 set and one IO set with roles, TICKER scored as ORG
+    tweets = [make_doc(nlp, "Ann Lee loves $AAPL and Paris".split(), [(0, 2, "PERSON"), (3, 4, "ORG"), (5, 6, "LOC")])]
+    filings = [make_doc(nlp, "Acme Corp , the Borrower , and the Lender".split(), [(0, 2, "ORG"), (4, 5, "PERSON"), (8, 9, "PERSON")])]
+    DocBin(docs=tweets).to_disk(tmp / "tweets.spacy")
+    DocBin(docs=filings).to_disk(tmp / "filings.spacy")
+    card = srsly.read_json(ROOT / "configs" / "external.json")
+    card["sets"] = {
+        "tiny-tweets": {"path": str(tmp / "tweets.spacy"), "description": "tweets", "tag_scheme": "iob2",
+                        "references": [{"system": "a published system", "f": 0.5, "note": "a paper"}]},
+        "tiny-filings": {"path": str(tmp / "filings.spacy"), "description": "filings", "tag_scheme": "io",
+                         "roles": ["Borrower", "Lender"]},
+    }
+    srsly.write_json(tmp / "external.json", card)
     ag = tmp / "ag.csv"
     ag.write_text('"2","t","Ann Lee of Acme Corp visited Paris."\n"4","t","$AAPL rose in London."\n')
     out = tmp / "metrics"
@@ -220,6 +233,7 @@ def tiny_report(tmp_path_factory):
         "--model", f"custom={custom}", "--model", f"trf={tmp / 'not-trained'}", "--base", f"base={base}",
         "--label-map", str(ROOT / "configs" / "labels.json"), "--n-process", "1", "--n-process", "2",
         "--repeats", "1", "--load-repeats", "1", "--sample-gold", "tiny-gold", "--sample-csv", str(ag), "--sample", "2",
+        "--external", str(tmp / "external.json"), "--seen-from", str(data),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -255,6 +269,28 @@ def test_every_number_in_report_md_comes_from_report_json(tiny_report):
     found = [m.group(0) for m in NUMBER.finditer(markdown)]
     assert len(found) > 50
     assert [n for n in found if n not in allowed] == []
+
+
+def test_report_scores_every_model_on_the_external_sets_with_ticker_as_org(tiny_report):
+    report = srsly.read_json(tiny_report / "report.json")
+    ext = report["external"]
+    assert ext["mapping"]["TICKER"] == "ORG"
+    tweets = ext["sets"]["tiny-tweets"]["models"]
+    assert set(tweets) == {"custom", "base"}
+    # the custom ruler finds Ann Lee, $AAPL (TICKER, scored as ORG) and Paris: all right
+    assert tweets["custom"]["spacy"]["f"] == 1.0
+    assert tweets["custom"]["spacy"]["per_label"]["ORG"]["f"] == 1.0
+    assert "TICKER" not in tweets["custom"]["spacy"]["per_label"]
+    filings = ext["sets"]["tiny-filings"]["models"]["custom"]
+    assert filings["without_roles"]["roles_unannotated"] == 2
+    assert filings["spacy"]["per_label"]["PERSON"]["support"] == 2
+    assert filings["without_roles"]["per_label"]["PERSON"]["support"] == 0
+    assert set(filings["slices"]) == {"seen", "unseen"}
+    assert report["slices"]["tiny-gold"]["custom"]["seen"]["support"] == 9  # every gold entity is in the training data
+    markdown = (tiny_report / "report.md").read_text()
+    assert "## External test sets" in markdown and "## Seen and unseen entities" in markdown
+    assert "*a published system* (a paper)" in markdown and "without roles" in markdown
+    assert (tiny_report / report["plots"]["external"]).stat().st_size > 5000
 
 
 def test_report_scores_the_models_side_by_side_with_the_base_mapped(tiny_report):

@@ -132,6 +132,22 @@ def test_linker_without_add_matches_only_links(table):
     assert nlp("Buy $AAPL").ents == ()
 
 
+def test_ticker_guard_makes_unlisted_model_tickers_org_and_keeps_listed_and_pattern_ones(table):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "TICKER", "pattern": w} for w in ("SLORC", "AMD", "QQQX")])
+    nlp.add_pipe("custom_ner_ticker_linker", config={"unlisted_label": "ORG"}).initialize(table=table)
+    doc = nlp("SLORC said AMD rose and $QQQX fell")
+    assert [(e.text, e.label_, e.kb_id_) for e in doc.ents] == [
+        ("SLORC", "ORG", ""),  # model-made, not in the table: an abbreviation, not a symbol
+        ("AMD", "TICKER", "NASDAQ:AMD"),  # listed: kept
+        ("QQQX", "TICKER", "QQQX"),  # unlisted but a cashtag pattern confirms it
+    ]
+    unguarded = spacy.blank("en")
+    unguarded.add_pipe("entity_ruler").add_patterns([{"label": "TICKER", "pattern": "SLORC"}])
+    unguarded.add_pipe("custom_ner_ticker_linker").initialize(table=table)
+    assert [e.label_ for e in unguarded("SLORC said").ents] == ["TICKER"]  # off by default
+
+
 def test_linker_table_is_saved_with_the_pipeline(linker_nlp, tmp_path):
     linker_nlp.to_disk(tmp_path / "model")
     assert (tmp_path / "model" / "custom_ner_ticker_linker" / "symbols.json").exists()

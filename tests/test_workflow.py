@@ -151,6 +151,25 @@ def test_workflow_report_compares_every_model_found(workflow):
     assert "## Confidence" in markdown and (workflow / "metrics" / report["plots"]["reliability"]["wheel"]).exists()
 
 
+@pytest.mark.slow
+def test_workflow_scores_every_model_on_the_external_sets(workflow):
+    stats = srsly.read_json(workflow / "corpus" / "external" / "stats.json")
+    assert stats["corpus/external/sec-fin3.spacy"]["tag_scheme"] == "io"
+    assert stats["corpus/external/wnut17-test.spacy"]["entities"] > 0
+    report = srsly.read_json(workflow / "metrics" / "report.json")
+    sets = report["external"]["sets"]
+    assert set(sets) == {"tweebank-test", "wnut17-test", "sec-fin3"}
+    for name, entry in sets.items():
+        assert set(entry["models"]) == {"cpu", "wheel", "en_core_web_sm"}, name
+        assert "TICKER" not in entry["models"]["cpu"]["spacy"]["per_label"]  # scored as ORG
+    assert sets["sec-fin3"]["models"]["cpu"]["without_roles"]["roles_unannotated"] > 0
+    assert [r["system"] for r in sets["tweebank-test"]["references"]][-1].startswith("FLAIR")
+    assert set(report["slices"]["conll2003-test"]["cpu"]) == {"seen", "unseen"}
+    markdown = (workflow / "metrics" / "report.md").read_text()
+    assert "## External test sets" in markdown and "## Seen and unseen entities" in markdown
+    assert (workflow / "metrics" / report["plots"]["external"]).exists()
+
+
 # texts the fixture model has never seen, and what a reviewer says they contain
 REVIEWED = [
     ("Zarvin Oqueth praised Brellmont Dynamics in Quorvale.",

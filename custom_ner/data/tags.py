@@ -1,10 +1,16 @@
-"""IOB1 / IOB2 tag sequences -> entity spans.
+"""IOB1 / IOB2 / IO tag sequences -> entity spans.
 
 CoNLL-2003 uses IOB1 (an entity opens with ``I-``; ``B-`` only separates two
 adjacent entities of one type), most later corpora use IOB2 (every entity opens
 with ``B-``). Getting this wrong silently merges or splits entities, so the
 scheme is detected from the data, reported, and violations are errors that name
 the line of the offending token.
+
+IO (the SEC filings set) has no ``B-`` at all: every entity token is ``I-``, so two
+adjacent entities of one type read as one. It is never guessed (an IO file looks
+like IOB1 without a single ``B-``): it is declared with ``--tag-scheme io``, a
+``B-`` in such a file is an error, and whoever scores against it must merge
+adjacent predicted entities of one type the same way (:func:`merge_adjacent`).
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,7 +19,7 @@ from typing import Iterable, List, Optional, Tuple
 from .errors import RecordError
 from .labels import LabelMap, UnknownLabel
 
-TAG_SCHEMES = ("auto", "iob1", "iob2")
+TAG_SCHEMES = ("auto", "iob1", "iob2", "io")
 Span = Tuple[int, int, str]  # token start, token end (exclusive), label
 
 
@@ -81,8 +87,8 @@ def tags_to_spans(
     dropped: Optional[Counter] = None,
 ) -> List[Span]:
     """Entity spans of one sentence, labels mapped; dropped types are counted."""
-    if scheme not in ("iob1", "iob2"):
-        raise ValueError(f"tag scheme must be iob1 or iob2, not {scheme!r}")
+    if scheme not in ("iob1", "iob2", "io"):
+        raise ValueError(f"tag scheme must be iob1, iob2 or io, not {scheme!r}")
     raw_spans: List[Tuple[int, int, str, int]] = []  # start, end, source label, line
     prev: Optional[str] = None
     for i, (tag, line) in enumerate(zip(sent.tags, sent.lines)):
@@ -91,6 +97,8 @@ def tags_to_spans(
             prev = None
             continue
         assert label is not None
+        if prefix == "B" and scheme == "io":
+            raise RecordError(line, f"{tag!r} in an IO-tagged file (IO has no B-: declare iob1 or iob2)")
         continues = prefix == "I" and label == prev
         if prefix == "I" and not continues and scheme == "iob2":
             if i == 0:
@@ -120,3 +128,15 @@ def tags_to_spans(
             continue
         spans.append((start, end, target))
     return spans
+
+
+def merge_adjacent(spans: Iterable[Span]) -> List[Span]:
+    """``spans`` as an IO-tagged file would hold them: adjacent spans of one label
+    become one (IO cannot tell them apart), so predictions are scored like the gold."""
+    merged: List[Span] = []
+    for start, end, label in sorted(spans):
+        if merged and merged[-1][1] == start and merged[-1][2] == label:
+            merged[-1] = (merged[-1][0], end, label)
+        else:
+            merged.append((start, end, label))
+    return merged

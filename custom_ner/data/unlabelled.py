@@ -69,6 +69,20 @@ def jsonl_texts(path: PathLike, rejects: Optional[Rejects] = None) -> Iterator[s
         yield record.text
 
 
+def gzip_lines(path: PathLike, rejects: Optional[Rejects] = None) -> Iterator[str]:
+    """Lines of a gzipped UTF-8 text file with one sentence a line (``unlabelled/``);
+    a line that is not UTF-8 is a bad record (FILE:LINE), never decoded into garbage."""
+    import gzip
+
+    rejects = rejects if rejects is not None else Rejects(path)
+    with gzip.open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                yield raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                rejects.add(RecordError(number, f"not UTF-8 ({err.reason} at byte {err.start})", raw=repr(raw[:200])))
+
+
 def normalize(text: str) -> str:
     """Lowercase alphanumerics only: robust to tokenization and cleaning differences."""
     return _NON_ALNUM.sub("", text.lower())
@@ -104,19 +118,29 @@ SOURCES: Dict[str, Tuple[str, Reader, bool]] = {
     "news_tickers": ("ticker_sources/news_tickers.jsonl", jsonl_texts, False),
     "tweets_cashtags": ("ticker_sources/tweets_cashtags.jsonl", jsonl_texts, False),
     "ner_gold-train": ("ner_gold/train.jsonl", jsonl_texts, False),
+    # 38 M words of news and encyclopedic text, decontaminated against every evaluation set
+    "reuters_2006_2013": ("unlabelled/reuters_2006_2013.txt.gz", gzip_lines, False),
+    "wikipedia_2015": ("unlabelled/wikipedia_2015.txt.gz", gzip_lines, False),
+    "reuters21578_1987": ("unlabelled/reuters21578_1987.txt.gz", gzip_lines, False),
+    "bbc_news_2004_2005": ("unlabelled/bbc_news_2004_2005.txt.gz", gzip_lines, False),
 }
 
 
-def collect_text(data_dir: PathLike, output: PathLike, exclude: Sequence[PathLike] = ()) -> Dict[str, Dict[str, int]]:
+def collect_text(data_dir: PathLike, output: PathLike, exclude: Sequence[PathLike] = (),
+                 sources: Sequence[str] = ()) -> Dict[str, Dict[str, int]]:
     """Write the unannotated texts of ``data_dir``, one tokenized text per line, to
     ``output`` (and per-source counts to OUTPUT.stats.json); texts of ``exclude``
     (JSONL evaluation sets) are held out and exact duplicates written once.
 
     Tokens are spaCy's English tokenizer's, so the vectors see the tokens the
-    pipeline will see; CoNLL dev/test are never read.
+    pipeline will see; CoNLL dev/test are never read. ``sources`` picks names of
+    :data:`SOURCES` (default: all of them).
     """
     import spacy
 
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown:
+        raise ValueError(f"unknown text source(s) {unknown}: known are {', '.join(SOURCES)}")
     tokenizer = spacy.blank("en").tokenizer
     held_out: List[str] = [t for path in exclude for t in jsonl_texts(path)]
     counts: Dict[str, Dict[str, int]] = {}
@@ -126,6 +150,8 @@ def collect_text(data_dir: PathLike, output: PathLike, exclude: Sequence[PathLik
     seen: Set[str] = set()
     with tmp.open("w", encoding="utf-8") as out:
         for name, (rel, reader, pretokenized) in SOURCES.items():
+            if sources and name not in sources:
+                continue
             path = Path(data_dir) / rel
             if not path.exists():
                 msg.warn(f"{name}: {path} not found, skipped")

@@ -32,7 +32,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
 
 
 def render_markdown(report: Report) -> str:
-    sections = (header, models, accuracy, confidence, errors, training, speed, compare)
+    sections = (header, models, accuracy, external, slices, confidence, errors, training, speed, compare)
     return "\n".join(line for section in sections for line in section(report))
 
 
@@ -97,6 +97,72 @@ def accuracy(report: Report) -> List[str]:
         + f" within {num(check['seqeval_tolerance'], 4)} F1 for every model and dataset (column |ΔF1|).",
         "",
     ]
+
+
+def external(report: Report) -> List[str]:
+    """The external scorecard: public test sets none of the models is tuned on."""
+    ext = report.get("external") or {}
+    if not ext.get("sets"):
+        return []
+    mapping = ", ".join(f"{k}→{v}" for k, v in ext["mapping"].items() if k != v)
+    lines = ["## External test sets", "",
+             f"Public test sets none of the models was tuned on (configs/external.json). {ext['note']} "
+             f"Predicted labels scored as: {mapping or 'unchanged'} (label map scheme `{ext['label_scheme']}`).", ""]
+    if (report.get("plots") or {}).get("external"):
+        lines += [f"![F1 on the external test sets]({report['plots']['external']})", ""]
+    for name, s in ext["sets"].items():
+        lines += [f"### {name}", "", f"{s['description']}. `{s['path']}`: {num(s['docs'])} docs, {num(s['words'])} words, "
+                  f"{num(s['entities'])} gold entities, tags {s['tag_scheme'].upper()}"
+                  + (" (adjacent predicted entities of one label merged, as IO gold merges them)" if s["tag_scheme"] == "io" else "")
+                  + ".", ""]
+        labels = [label for label, v in next(iter(s["models"].values()))["spacy"]["per_label"].items()
+                  if v["support"] > 0] if s["models"] else []
+        has_slices = any("slices" in r for r in s["models"].values())
+        header = ["model", "P", "R", "F1", *[f"F1 {label}" for label in labels]]
+        header += ["F1 seen", "F1 unseen"] if has_slices else []
+        rows = []
+        for m, r in s["models"].items():
+            sp = r["spacy"]
+            row = [f"**{m}**", pct(sp["p"]), pct(sp["r"]), f"**{pct(sp['f'])}**",
+                   *[pct(sp["per_label"][label]["f"]) for label in labels]]
+            if has_slices:
+                row += [pct(r["slices"][part]["f"]) if "slices" in r else "—" for part in ("seen", "unseen")]
+            rows.append(row)
+        width = len(header) - 4
+        rows += [[f"*{ref['system']}* ({ref['note']})", "—", "—", pct(ref["f"]), *["—"] * width] for ref in s["references"]]
+        lines += table(header, rows)
+        if s["roles"]:
+            role_rows = [[f"**{m}**", pct(r["spacy"]["per_label"]["PERSON"]["f"]),
+                          pct(r["without_roles"]["per_label"]["PERSON"]["f"] if r["without_roles"]["per_label"]["PERSON"]["support"] else None),
+                          num(r["without_roles"]["per_label"]["PERSON"]["support"]),
+                          pct(r["spacy"]["f"]), pct(r["without_roles"]["f"])] for m, r in s["models"].items()]
+            first = next(iter(s["models"].values()), None)
+            n = first["without_roles"]["roles_unannotated"] if first else 0
+            lines += [f"Roles: {num(n)} gold PERSON mentions are the words {', '.join(s['roles'])}; our guidelines "
+                      "say roles are not names. Without them (those mentions unannotated: a prediction on them "
+                      "counts neither right nor wrong):", ""]
+            lines += table(["model", "F1 PERSON", "F1 PERSON without roles", "PERSON without roles",
+                            "F1", "F1 without roles"], role_rows)
+    return lines
+
+
+def slices(report: Report) -> List[str]:
+    """F1 on entities whose text the training data has (seen) and on the others."""
+    by_dataset = {d: m for d, m in (report.get("slices") or {}).items() if m}
+    by_dataset.update({d: {m: r["slices"] for m, r in s["models"].items() if "slices" in r}
+                       for d, s in ((report.get("external") or {}).get("sets") or {}).items()})
+    by_dataset = {d: m for d, m in by_dataset.items() if m}
+    if not by_dataset:
+        return []
+    lines = ["## Seen and unseen entities", "",
+             "An entity is *seen* when its exact text is a gold entity of the training data"
+             + (f" ({num(report['external']['seen_entity_texts'])} distinct texts)"
+                if (report.get("external") or {}).get("seen_entity_texts") is not None else "")
+             + ", *unseen* otherwise; gold and predicted entities each fall into one slice. "
+             "A model that memorises does well on seen and badly on unseen entities.", ""]
+    rows = [[d, f"**{m}**", pct(s["seen"]["f"]), num(s["seen"]["support"]), pct(s["unseen"]["f"]), num(s["unseen"]["support"])]
+            for d, by_model in by_dataset.items() for m, s in by_model.items()]
+    return lines + table(["dataset", "model", "F1 seen", "seen gold", "F1 unseen", "unseen gold"], rows, align="llrrrr")
 
 
 CUTS = (0.0, 0.5, 0.8, 0.9)

@@ -165,6 +165,31 @@ def thresholds(report: Dict[str, Any], model: str, dataset: str, path: Path) -> 
     return save_figure(fig, path)
 
 
+def external(report: Dict[str, Any], path: Path) -> Path:
+    """F1 per model on each external test set, published reference points as dashed lines."""
+    sets = report["external"]["sets"]
+    models = sorted({m for s in sets.values() for m in s["models"]}, key=lambda m: list(report["models"]).index(m))
+    width = 0.8 / max(len(models), 1)
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.2 * len(sets) + 1, 4), squeeze=False)
+    for ax, (name, s) in zip(axes[0], sets.items()):
+        for i, model in enumerate(models):
+            value = s["models"].get(model, {}).get("spacy", {}).get("f")
+            if value is not None:
+                bars = ax.bar((i - (len(models) - 1) / 2) * width, value * 100, width, label=model)
+                ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+        for ref in s["references"]:
+            ax.axhline(ref["f"] * 100, linestyle="--", linewidth=0.8, color="grey")
+            ax.text(0.42, ref["f"] * 100 + 0.8, ref["system"].split(" trained")[0].split(" (")[0], fontsize=6,
+                    ha="right", color="dimgrey")
+        ax.set_xticks([])
+        ax.set_ylim(0, 100)
+        ax.set_title(name, fontsize=9)
+    axes[0][0].set_ylabel("entity F1 (%)")
+    axes[0][-1].legend(fontsize=7, loc="upper right")
+    fig.suptitle("External test sets (dashed: published systems trained on the set)", fontsize=9)
+    return save_figure(fig, path)
+
+
 def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
     """Every plot of the report; returns their paths relative to ``out_dir``."""
     plots: Dict[str, Any] = {"f1": {}, "confusion": {}}
@@ -175,6 +200,8 @@ def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
             plots["confusion"][dataset] = str(confusion(report, dataset, out_dir / "plots" / f"confusion-{name}.png").relative_to(out_dir))
     plots["training"] = str(training(report, out_dir / "plots" / "training.png").relative_to(out_dir)) if report["training"] else None
     plots["speed"] = str(speed(report, out_dir / "plots" / "speed.png").relative_to(out_dir)) if report["speed"] else None
+    plots["external"] = (str(external(report, out_dir / "plots" / "external.png").relative_to(out_dir))
+                         if (report.get("external") or {}).get("sets") else None)
     plots["reliability"], plots["thresholds"] = {}, {}
     for model in sorted({m for by_model in report.get("calibration", {}).values() for m in by_model}):
         plots["reliability"][model] = str(reliability(report, model, out_dir / "plots" / f"reliability-{slug(model)}.png")

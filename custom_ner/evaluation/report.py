@@ -13,7 +13,7 @@ import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import srsly
 from spacy.tokens import Doc
@@ -29,6 +29,7 @@ from ..confidence.entity_confidence import FACTORY as CONFIDENCE
 from ..data.unlabelled import ag_news_descriptions
 from .analysis import analyse
 from .displacy import render_doc, sample_indices, write_compare
+from .external import Scorecard, load_scorecard, score_external, scored_labels, seen_entity_texts, slice_scores
 from .model_source import ModelNotFound, ModelSource, directory_bytes, median
 from .markdown import render_markdown
 from .plots import draw_all
@@ -102,14 +103,19 @@ def build_report(
     missing: Sequence[Dict[str, str]] = (),
     sample: Optional[Dict[str, List[str]]] = None,
     render: Optional[Callable[[Doc], str]] = None,
+    scorecard: Optional[Scorecard] = None,
+    seen: Optional[Set[str]] = None,
 ) -> Dict[str, Any]:
     """Measure every model. ``sample`` (group -> texts) is parsed by each model and
     drawn with ``render`` for the displaCy comparison; its HTML goes into
-    ``report["_renders"]`` (not written to report.json)."""
+    ``report["_renders"]`` (not written to report.json). ``scorecard``'s sets are scored
+    in the "external" section; ``seen`` (the training data's entity texts) splits every
+    score into seen and unseen entities."""
     import spacy
 
     vocab = spacy.blank("en").vocab
     gold = {name: read_docbin(path, vocab) for name, path in datasets.items()}
+    external = {ext.name: read_docbin(ext.path, vocab) for ext in (scorecard.sets if scorecard else [])}
     speed_texts = [doc.text for doc in gold[speed_dataset]]
     if settings.get("speed_limit"):
         speed_texts = speed_texts[: settings["speed_limit"]]
@@ -136,13 +142,16 @@ def build_report(
         "models": {},
         "accuracy": {name: {} for name in datasets},
         "calibration": {name: {} for name in datasets},
+        "slices": {name: {} for name in datasets} if seen is not None else {},
+        "external": external_section(scorecard, external, seen),
         "speed": {},
         "training": {},
         "_renders": {},
     }
     for model in models:
         msg.info(f"{model.name}: {model.source} ({model.kind}), predicting in a fresh interpreter")
-        info = measure_accuracy(report, model, gold, vocab, labels, base_mapping, settings, sample, render)
+        info = measure_accuracy(report, model, gold, vocab, labels, base_mapping, settings, sample, render,
+                                scorecard, external, seen)
         kwargs = {"exclude": info["components_not_run"]} if info["components_not_run"] else None
         report["speed"][model.name] = measure_speed(model, speed_texts, settings, kwargs)
         if CONFIDENCE in info["components"]:
@@ -168,10 +177,14 @@ def build_report(
 
 def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str, List[Doc]], vocab: Any,
                      labels: Sequence[str], base_mapping: Dict[str, Optional[str]], settings: Dict[str, Any],
-                     sample: Optional[Dict[str, List[str]]], render: Optional[Callable[[Doc], str]]) -> Dict[str, Any]:
-    """Predict the gold texts (and the sample) with ``model``; its description, scores and
-    errors (and renders) go into ``report``. Returns the description of the pipeline."""
+                     sample: Optional[Dict[str, List[str]]], render: Optional[Callable[[Doc], str]],
+                     scorecard: Optional[Scorecard] = None, external: Optional[Dict[str, List[Doc]]] = None,
+                     seen: Optional[Set[str]] = None) -> Dict[str, Any]:
+    """Predict the gold texts (and the sample, and the external sets) with ``model``; its
+    description, scores and errors (and renders) go into ``report``. Returns the
+    description of the pipeline."""
     groups = {f"data:{name}": [doc.text for doc in docs] for name, docs in gold.items()}
+    groups.update({f"external:{name}": [doc.text for doc in docs] for name, docs in (external or {}).items()})
     groups.update({f"sample:{group}": list(texts) for group, texts in (sample or {}).items()})
     info, predicted = model.predict(groups, settings["batch_size"], vocab)
     mapping = base_mapping if model.role == "base" else None
@@ -185,14 +198,41 @@ def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str,
         result = analyse(examples, labels, top=settings.get("top_errors", 20))
         report["accuracy"][name][model.name] = result
         msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
+        if seen is not None:
+            report["slices"][name][model.name] = slice_scores(examples, seen)
         summary = confidence_summary(predicted[f"data:{name}"], docs)
         if summary is not None:
             report["calibration"][name][model.name] = summary
             msg.text(f"{model.name} on {name}: ECE {summary['calibrated']['ece']:.4f} "
                      f"(raw score {summary['raw']['ece']:.4f})")
+    for ext in scorecard.sets if scorecard else []:
+        result = score_external(predicted[f"external:{ext.name}"], external[ext.name], ext, scorecard,
+                                scored_labels(labels, scorecard), seen, top=settings.get("top_errors", 20))
+        report["external"]["sets"][ext.name]["models"][model.name] = result
+        msg.text(f"{model.name} on {ext.name} (external): F {result['spacy']['f']:.4f}")
     if sample and render is not None:
         report["_renders"][model.name] = {group: [render(doc) for doc in predicted[f"sample:{group}"]] for group in sample}
     return info
+
+
+def external_section(scorecard: Optional[Scorecard], external: Dict[str, List[Doc]],
+                     seen: Optional[Set[str]]) -> Dict[str, Any]:
+    """The external scorecard's description; each model's scores are added to "models"."""
+    if scorecard is None:
+        return {}
+    return {
+        "label_scheme": scorecard.label_scheme,
+        "mapping": scorecard.mapping,
+        "note": scorecard.note,
+        "seen_entity_texts": len(seen) if seen is not None else None,
+        "sets": {
+            ext.name: {"path": str(ext.path), "description": ext.description, "tag_scheme": ext.tag_scheme,
+                       "roles": ext.roles, "references": ext.references, "docs": len(external[ext.name]),
+                       "words": sum(len(d) for d in external[ext.name]),
+                       "entities": sum(len(d.ents) for d in external[ext.name]), "models": {}}
+            for ext in scorecard.sets
+        },
+    }
 
 
 def measure_speed(model: ModelSource, texts: List[str], settings: Dict[str, Any],
@@ -235,9 +275,11 @@ def ratios(report: Dict[str, Any]) -> Dict[str, Any]:
 
 def checks(report: Dict[str, Any], tolerance: float = 0.001) -> Dict[str, Any]:
     """The seqeval cross-check: |spaCy F - seqeval F| <= tolerance for every model and dataset."""
+    scored = [*report["accuracy"].items(),
+              *((d, s["models"]) for d, s in (report.get("external") or {}).get("sets", {}).items())]
     rows = [
         {"dataset": d, "model": m, "difference": r["f_difference"], "ok": r["f_difference"] <= tolerance}
-        for d, by_model in report["accuracy"].items()
+        for d, by_model in scored
         for m, r in by_model.items()
     ]
     return {"seqeval_tolerance": tolerance, "seqeval_agreement": rows, "all_agree": all(r["ok"] for r in rows)}
@@ -257,6 +299,8 @@ def make_report(
     sample_gold: str = "",
     sample_csv: Optional[Path] = None,
     screenshot: bool = True,
+    external: Optional[Path] = None,
+    seen_from: Sequence[Path] = (),
 ) -> Dict[str, Any]:
     """Measure every model of ``models`` (name, source, role "custom" or "base") that
     exists on ``datasets`` (the first is timed) and write OUT_DIR/report.json,
@@ -265,10 +309,17 @@ def make_report(
     A model whose source does not exist (the transformer before ``all-trf``) is listed
     as not found, not silently left out. ``settings["sample"]`` texts of the dataset
     ``sample_gold`` (with its gold annotation) and of the AG News CSV ``sample_csv`` go
-    into compare.html.
+    into compare.html. ``external`` (configs/external.json) adds the external scorecard;
+    ``seen_from`` (training DocBins or directories of them) the seen/unseen slices.
     """
     check_inputs(datasets, models, wheels or {}, sample_gold, sample_csv)
     labels = LabelMap.from_file(label_map)
+    scorecard = load_scorecard(external, labels) if external is not None else None
+    missing_data = [f"{ext.name}: {ext.path}" for ext in scorecard.sets if not ext.path.exists()] if scorecard else []
+    missing_data += [str(p) for p in seen_from if not Path(p).exists()]
+    if missing_data:
+        raise ValueError(f"not found: {'; '.join(missing_data)}")
+    seen = seen_entity_texts(training_docs(seen_from)) if seen_from else None
     sources, missing = [], []
     for name, source, role in models:
         try:
@@ -280,7 +331,8 @@ def make_report(
         raise ModelNotFound("none of the models was found")
     groups, gold_renders = sample_groups(datasets, settings.get("sample", 0), sample_gold, sample_csv)
     report = build_report(sources, datasets, labels.labels, labels.scheme("ontonotes"), next(iter(datasets)),
-                          settings, missing=missing, sample=groups or None, render=render_doc)
+                          settings, missing=missing, sample=groups or None, render=render_doc,
+                          scorecard=scorecard, seen=seen)
     out_dir.mkdir(parents=True, exist_ok=True)
     renders = report.pop("_renders")
     if groups:
@@ -292,6 +344,15 @@ def make_report(
     srsly.write_json(out_dir / "report.json", report)
     (out_dir / "report.md").write_text(render_markdown(report), encoding="utf8")
     return report
+
+
+def training_docs(paths: Sequence[Path]) -> List[Doc]:
+    """The docs of every DocBin in ``paths`` (files, or directories read recursively)."""
+    import spacy
+
+    vocab = spacy.blank("en").vocab
+    files = [f for p in paths for f in (sorted(Path(p).rglob("*.spacy")) if Path(p).is_dir() else [Path(p)])]
+    return [doc for f in files for doc in read_docbin(f, vocab)]
 
 
 def check_inputs(datasets: Dict[str, Path], models: Sequence[Tuple[str, str, str]], wheels: Dict[str, Path],

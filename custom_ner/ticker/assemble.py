@@ -6,7 +6,7 @@ is off), and every TICKER gets ``kb_id_`` (NASDAQ:AAPL, NYSE:IBM, ...) and
 (``spacy package --code custom_ner/ticker/linker.py``) needs no data directory.
 """
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from ..loading import load_pipeline
 from .linker import FACTORY, TickerLinker
@@ -14,12 +14,13 @@ from .symbols import load_table
 
 
 def add_linker(model: Union[str, Path], output: Union[str, Path], symbols: Union[str, Path],
-               add_matches: bool = True) -> TickerLinker:
-    """Load ``model``, append the linker initialized with the table ``symbols``, save to ``output``."""
+               add_matches: bool = True, unlisted_label: Optional[str] = None) -> TickerLinker:
+    """Load ``model``, append the linker initialized with the table ``symbols``, save to ``output``.
+    ``unlisted_label``: the TICKER guard's label for model-made TICKERs on unlisted symbols."""
     nlp = load_pipeline(model)
     if FACTORY in nlp.pipe_names:
         nlp.remove_pipe(FACTORY)
-    linker = nlp.add_pipe(FACTORY, config={"add_matches": add_matches}, last=True)
+    linker = nlp.add_pipe(FACTORY, config={"add_matches": add_matches, "unlisted_label": unlisted_label}, last=True)
     linker.initialize(table=load_table(symbols))
     nlp.to_disk(output)
     return linker

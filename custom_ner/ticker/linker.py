@@ -228,14 +228,20 @@ class TickerLinker:
     Reuters code, a listed symbol in parentheses or as a hashtag) a TICKER, replacing
     overlapping entities: on ner_gold dev the patterns are more precise than the
     statistical model on these forms, and the model still finds the bare symbols.
+
+    With ``unlisted_label`` (the TICKER guard), a TICKER the model made on a symbol the
+    table does not list, and no pattern confirms, gets that label instead: on CoNLL-2003
+    such all-caps words (SLORC, NATS, BJP, NTT) are organisations, not symbols
+    (docs/levers.md has what it gains and costs).
     """
 
     def __init__(self, nlp: Language, name: str, label: str = "TICKER", prefix_chars: int = 24,
-                 add_matches: bool = True) -> None:
+                 add_matches: bool = True, unlisted_label: Optional[str] = None) -> None:
         self.name = name
         self.label = label
         self.prefix_chars = prefix_chars
         self.add_matches = add_matches
+        self.unlisted_label = unlisted_label
         self.table = SymbolTable()
         for extension in ("company", "ticker_rule"):
             if not Span.has_extension(extension):
@@ -256,6 +262,9 @@ class TickerLinker:
         for ent in ents:
             if ent.label_ != self.label:
                 linked.append(ent)
+                continue
+            if self.unlisted_label and (ent.start, ent.end) not in rules and ent.text not in self.table:
+                linked.append(Span(doc, ent.start, ent.end, label=self.unlisted_label))
                 continue
             prefix = doc.text[max(0, ent.start_char - self.prefix_chars) : ent.start_char]
             kb_id, company = canonicalize(ent.text, self.table, prefix)
@@ -295,8 +304,10 @@ class TickerLinker:
 FACTORY = "custom_ner_ticker_linker"
 
 
-def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, add_matches: bool) -> TickerLinker:
-    return TickerLinker(nlp, name, label=label, prefix_chars=prefix_chars, add_matches=add_matches)
+def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, add_matches: bool,
+                       unlisted_label: Optional[str]) -> TickerLinker:
+    return TickerLinker(nlp, name, label=label, prefix_chars=prefix_chars, add_matches=add_matches,
+                        unlisted_label=unlisted_label)
 
 
 # This file exists twice in a process that imports the project's code and also loads
@@ -305,7 +316,7 @@ def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, 
 if not catalogue.check_exists(*registry.factories.namespace, FACTORY):  # in memory only, no entry points
     Language.factory(
         FACTORY,
-        default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True},
+        default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True, "unlisted_label": None},
         requires=["doc.ents"],
         assigns=["doc.ents", "token.ent_kb_id"],
     )(make_ticker_linker)

@@ -1,0 +1,104 @@
+"""The lever study: one trained model per lever and seed, scored on the sets that
+decide what ships, and the table of docs/levers.md drawn from those scores.
+
+A lever row is only as good as its seeds: every row is the mean of its runs, with
+each run's figure beside it, so a difference smaller than the seed spread is visible
+as such. External dev sets (Tweebank, WNUT-17) are scored as the report's external
+scorecard scores them (TICKER as ORG); our own sets with our labels.
+"""
+import time
+from pathlib import Path
+from statistics import mean
+from typing import Any, Dict, List, Sequence, Tuple
+
+import srsly
+from spacy.training import Example
+
+from ..data.docs import read_docbin
+from ..loading import load_pipeline
+from .external import scored_prediction
+from .scoring import ner_scores
+
+# (column, dataset, label or "" for micro F) of the lever table
+COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ("CoNLL test", "conll-test", ""), ("CoNLL ORG", "conll-test", "ORG"), ("gold dev", "gold-dev", ""),
+    ("TICKER", "gold-dev", "TICKER"), ("Tweebank dev", "tweebank-dev", ""), ("WNUT-17 dev", "wnut17-dev", ""),
+)
+
+
+def score_model(model: Path, data: Dict[str, Path], external: Dict[str, Path], mapping: Dict[str, Any],
+                labels: Sequence[str], batch_size: int = 256) -> Dict[str, Any]:
+    """F and per-label F of ``model`` on every set; ``external`` sets with ``mapping``."""
+    nlp = load_pipeline(model)
+    scores: Dict[str, Any] = {}
+    for name, path in [*data.items(), *external.items()]:
+        gold = read_docbin(path, nlp.vocab)
+        start = time.perf_counter()
+        predicted = list(nlp.pipe((g.text for g in gold), batch_size=batch_size))
+        seconds = time.perf_counter() - start
+        if name in external:
+            predicted = [scored_prediction(doc, mapping, "iob2") for doc in predicted]
+        result = ner_scores([Example(p, g) for p, g in zip(predicted, gold)], labels)
+        scores[name] = {"f": result["f"], "per_label": {k: v["f"] for k, v in result["per_label"].items()},
+                        "words_per_second": sum(len(g) for g in gold) / seconds if seconds else None}
+    return scores
+
+
+def save_run(model: Path, out_dir: Path, lever: str, seed: int, scores: Dict[str, Any]) -> Path:
+    """Write one run (lever, seed, training seconds from the run's train_summary.json,
+    scores) to OUT_DIR/<run directory name>.json; returns its path."""
+    summary = Path(model).parent / "train_summary.json"
+    run = {"lever": lever, "seed": seed, "model": str(model), "scores": scores,
+           "train_seconds": srsly.read_json(summary)["seconds"] if summary.exists() else 0.0}
+    out = Path(out_dir) / f"{Path(model).parent.name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    srsly.write_json(out, run)
+    return out
+
+
+def lever_rows(runs: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Runs grouped by lever, in the order they first appear: per column the mean and the runs."""
+    by_lever: Dict[str, List[Dict[str, Any]]] = {}
+    for run in runs:
+        by_lever.setdefault(run["lever"], []).append(run)
+    rows = []
+    for lever, group in by_lever.items():
+        group = sorted(group, key=lambda r: r["seed"])
+        row: Dict[str, Any] = {"lever": lever, "seeds": [r["seed"] for r in group],
+                               "train_seconds": mean(r["train_seconds"] for r in group)}
+        for column, dataset, label in COLUMNS:
+            values = [_value(r, dataset, label) for r in group]
+            present = [v for v in values if v is not None]
+            row[column] = {"mean": mean(present) if present else None, "runs": values}
+        rows.append(row)
+    return rows
+
+
+def _value(run: Dict[str, Any], dataset: str, label: str) -> Any:
+    scores = run["scores"].get(dataset)
+    if scores is None:
+        return None
+    return scores["per_label"].get(label) if label else scores["f"]
+
+
+def lever_table(rows: Sequence[Dict[str, Any]]) -> str:
+    """Markdown: one row per lever, mean F1 (runs in brackets) per column, training minutes."""
+    header = ["lever", "seeds", *[c for c, _, _ in COLUMNS], "train min"]
+    lines = ["| " + " | ".join(header) + " |", "| --- | --- |" + " ---: |" * (len(header) - 2)]
+    for row in rows:
+        cells = [row["lever"], ", ".join(map(str, row["seeds"]))]
+        for column, _, _ in COLUMNS:
+            cell = row[column]
+            runs = " / ".join("—" if v is None else f"{v * 100:.1f}" for v in cell["runs"])
+            cells.append("—" if cell["mean"] is None else f"**{cell['mean'] * 100:.1f}** ({runs})")
+        cells.append(f"{row['train_seconds'] / 60:.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def read_runs(directory: Path, order: Sequence[str] = ()) -> List[Dict[str, Any]]:
+    """Every run JSON of ``directory`` (scripts/lever_scores.py score): the levers named
+    in ``order`` first, in that order, then the others by name."""
+    runs = [srsly.read_json(f) for f in sorted(Path(directory).glob("*.json"))]
+    rank = {lever: i for i, lever in enumerate(order)}
+    return sorted(runs, key=lambda r: (rank.get(r["lever"], len(rank)), r["lever"], r["seed"]))
