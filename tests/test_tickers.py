@@ -8,7 +8,7 @@ from conftest import FIXTURES
 from custom_ner.data.errors import ConversionError
 from custom_ner.ticker.silver import make_silver, silver_doc
 from custom_ner.ticker.linker import SymbolTable, TickerAnnotator, canonicalize, is_abbreviation, normalize_symbol
-from custom_ner.evaluation.ticker_rules import score_spans
+from custom_ner.evaluation.scoring import score_spans
 from custom_ner.ticker.symbols import build_symbol_table, company_name, read_nasdaq_directory
 
 TICKERS = FIXTURES / "data" / "tickers"

@@ -29,7 +29,7 @@ from ..data.docs import read_docbin, write_docbin
 from ..data.labels import LabelMap
 from ..data.tags import merge_adjacent
 from .analysis import analyse
-from .scoring import gold_ents, map_entities, ner_scores, projected_ents
+from .scoring import gold_ents, map_entities, ner_scores, projected_ents, score_spans
 
 DEFAULT_SCORECARD = Path("configs") / "external.json"
 SLICES = ("seen", "unseen")
@@ -58,6 +58,13 @@ class Scorecard:
 def load_scorecard(path: Union[str, Path], label_map: LabelMap) -> Scorecard:
     """configs/external.json, checked: an unknown key, scheme or tag scheme is an error."""
     data = srsly.read_json(path)
+    scheme = data["label_scheme"]
+    return Scorecard(scheme, label_map.scheme(scheme), data.get("note", ""), scorecard_sets(path, data))
+
+
+def scorecard_sets(path: Union[str, Path], data: Optional[Dict[str, Any]] = None) -> List[ExternalSet]:
+    """The sets of the scorecard at ``path`` (``data``: its JSON, if already read), checked."""
+    data = srsly.read_json(path) if data is None else data
     sets = []
     for name, spec in data["sets"].items():
         unknown = set(spec) - {"path", "description", "tag_scheme", "roles", "references"}
@@ -67,8 +74,7 @@ def load_scorecard(path: Union[str, Path], label_map: LabelMap) -> Scorecard:
             raise ValueError(f"{path}: set {name!r}: tag_scheme must be iob1, iob2 or io")
         sets.append(ExternalSet(name, Path(spec["path"]), spec["description"], spec.get("tag_scheme", "iob2"),
                                 list(spec.get("roles", [])), list(spec.get("references", []))))
-    scheme = data["label_scheme"]
-    return Scorecard(scheme, label_map.scheme(scheme), data.get("note", ""), sets)
+    return sets
 
 
 def scored_prediction(doc: Doc, mapping: Dict[str, Optional[str]], tag_scheme: str) -> Doc:
@@ -98,7 +104,7 @@ def training_without_roles(input_path: Path, output: Path, set_name: str,
     """Write ``input_path``'s docs to ``output`` with the role mentions of the scorecard's
     ``set_name`` outside any entity (training data: our guidelines say roles are not
     names); the counts also go to OUTPUT.stats.json."""
-    roles = srsly.read_json(scorecard)["sets"].get(set_name, {}).get("roles")
+    roles = next((ext.roles for ext in scorecard_sets(scorecard) if ext.name == set_name), None)
     if not roles:
         raise ValueError(f"{scorecard}: set {set_name!r} has no 'roles'")
     if not Path(input_path).exists():
@@ -123,25 +129,20 @@ def seen_entity_texts(docs: Iterable[Doc]) -> Set[str]:
 
 def slice_scores(examples: Sequence[Example], seen: Set[str]) -> Dict[str, Dict[str, Any]]:
     """P, R, F of the entities whose text is in ``seen`` and of those whose text is not."""
-    counts = {s: {"gold": 0, "predicted": 0, "correct": 0} for s in SLICES}
-    for eg in examples:
+    gold: Dict[str, Set[Tuple]] = {s: set() for s in SLICES}
+    predicted: Dict[str, Set[Tuple]] = {s: set() for s in SLICES}
+    for i, eg in enumerate(examples):
         if not eg.reference.has_annotation("ENT_IOB"):
             continue
-        gold = set(gold_ents(eg))
-        for start, end, label in gold:
-            counts[_slice(eg.reference, start, end, seen)]["gold"] += 1
-        for span in set(projected_ents(eg)):
-            part = _slice(eg.reference, span[0], span[1], seen)
-            counts[part]["predicted"] += 1
-            counts[part]["correct"] += span in gold
+        for spans, ents in ((gold, gold_ents(eg)), (predicted, projected_ents(eg))):
+            for start, end, label in ents:
+                spans[_slice(eg.reference, start, end, seen)].add((i, start, end, label))
     out = {}
-    for part, c in counts.items():
-        p = c["correct"] / c["predicted"] if c["predicted"] else 0.0
-        r = c["correct"] / c["gold"] if c["gold"] else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
+    for part in SLICES:
+        score = score_spans(predicted[part], gold[part])
         # an empty slice has no score (None), not a score of 0
-        out[part] = {"p": p, "r": r, "f": f if c["gold"] or c["predicted"] else None, "support": c["gold"],
-                     "predicted": c["predicted"]}
+        out[part] = {"p": score["p"], "r": score["r"], "f": score["f"] if score["gold"] or score["predicted"] else None,
+                     "support": score["gold"], "predicted": score["predicted"]}
     return out
 
 

@@ -155,6 +155,15 @@ def projected_ents(example: Example) -> List[Ent]:
     return ents
 
 
+def score_spans(predicted: Iterable[Tuple], gold: Iterable[Tuple]) -> Dict[str, float]:
+    """Exact-match precision/recall/F of spans (one text, or pooled with a text index)."""
+    pred, ref = set(predicted), set(gold)
+    tp = len(pred & ref)
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(ref) if ref else 0.0
+    return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "predicted": len(pred), "gold": len(ref)}
+
+
 def ner_scores(examples: Sequence[Example], labels: Sequence[str]) -> Dict[str, Any]:
     """spaCy's NER scores (what ``spacy evaluate`` reports) with support and the
     predicted count of every label, predictions counted as they are scored (projected)."""

@@ -6,7 +6,7 @@ misses written out for reading. The gold file is read by the project's Prodigy r
 """
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Tuple, Union
+from typing import Any, Dict, List, Union
 
 import spacy
 import srsly
@@ -17,15 +17,7 @@ from ..data.labels import LabelMap
 from ..data.prodigy import read_prodigy
 from ..ticker.linker import TickerAnnotator
 from ..ticker.symbols import load_table
-
-
-def score_spans(predicted: Iterable[Tuple], gold: Iterable[Tuple]) -> Dict[str, float]:
-    """Exact-match precision/recall/F of spans (one text, or pooled with a text index)."""
-    pred, ref = set(predicted), set(gold)
-    tp = len(pred & ref)
-    p = tp / len(pred) if pred else 0.0
-    r = tp / len(ref) if ref else 0.0
-    return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "predicted": len(pred), "gold": len(ref)}
+from .scoring import score_spans
 
 
 def evaluate_rules(docs: List[Doc], annotator: TickerAnnotator, label: str = "TICKER") -> Dict[str, Any]:
