@@ -4,11 +4,12 @@
         --lever "+ Tweebank and WNUT-17 train" --seed 0 \
         --data conll-test=corpus/test/conll-test.spacy --data gold-dev=corpus/dev/gold-dev.spacy \
         --external tweebank-dev=corpus/external/tweebank-dev.spacy --external wnut17-dev=corpus/external/wnut17-dev.spacy
+    python scripts/lever_scores.py speed metrics/levers corpus/test/conll-test.spacy --repeats 3
     python scripts/lever_scores.py table metrics/levers --output metrics/levers.md
 
 Each run is one JSON (lever, seed, training seconds from the run's train_summary.json,
-scores); the table is the mean of the seeds with every run beside it
-(custom_ner/evaluation/levers.py).
+scores, zipped size; words/s once `speed` has timed every run in one sitting); the
+table is the mean of the seeds with every run beside it (custom_ner/evaluation/levers.py).
 """
 from pathlib import Path
 from typing import List, Optional
@@ -17,7 +18,7 @@ import typer
 
 from custom_ner.console import fail, msg
 from custom_ner.data.labels import DEFAULT_LABEL_MAP, LabelMap
-from custom_ner.evaluation.levers import lever_rows, lever_table, read_runs, save_run, score_model
+from custom_ner.evaluation.levers import lever_rows, lever_table, measure_runs_speed, read_runs, save_run, score_model
 from custom_ner.evaluation.model_source import parse_named
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -43,6 +44,21 @@ def score_cli(
         fail(err)
     out = save_run(model, out_dir, lever, seed, scores)
     msg.good(f"{lever} (seed {seed}): " + ", ".join(f"{n} {s['f']:.4f}" for n, s in scores.items()) + f" -> {out}")
+
+
+@app.command("speed")
+def speed_cli(
+    runs_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Directory of the run JSONs"),
+    data: Path = typer.Argument(..., exists=True, dir_okay=False, help="DocBin whose texts are timed"),
+    repeats: int = typer.Option(3, min=1, help="Rounds; each times every model once (median kept)"),
+) -> None:
+    try:
+        rates = measure_runs_speed(runs_dir, data, repeats)
+    except (ValueError, OSError) as err:
+        fail(err)
+    for run, rate in rates.items():
+        msg.info(f"{run}: {rate:,.0f} words/s")
+    msg.good(f"Timed {len(rates)} runs on {data} ({repeats} rounds, one sitting)")
 
 
 @app.command("table")

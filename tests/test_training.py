@@ -31,3 +31,7 @@ def test_config_overrides_take_cli_arguments_and_the_step_shortcuts():
     overrides = config_overrides(["--paths.train", "corpus/train", "--training.dropout=0.2"], max_steps=200)
     assert overrides == {"paths.train": "corpus/train", "training.dropout": 0.2, "training.max_steps": 200}
     assert config_overrides([], 0, 0) == {}
+    pairs = "components.tok2vec.model.encode.width=128 components.tok2vec.model.embed.rows=[10000,2000,5000,5000]"
+    assert config_overrides(["--paths.train", "t"], pairs=pairs) == {
+        "paths.train": "t", "components.tok2vec.model.encode.width": 128,
+        "components.tok2vec.model.embed.rows": [10000, 2000, 5000, 5000]}

@@ -4,11 +4,15 @@ decide what ships, and the table of docs/levers.md drawn from those scores.
 A lever row is only as good as its seeds: every row is the mean of its runs, with
 each run's figure beside it, so a difference smaller than the seed spread is visible
 as such. External dev sets (Tweebank, WNUT-17) are scored as the report's external
-scorecard scores them (TICKER as ORG); our own sets with our labels.
+scorecard scores them (TICKER as ORG); our own sets with our labels. Speed is
+measured for every run in one sitting (:func:`measure_runs_speed`), so that the rows
+are timed under the same load; size is the model deflated as a wheel holds it.
 """
+import tempfile
 import time
+import zipfile
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 from typing import Any, Dict, List, Sequence, Tuple
 
 import srsly
@@ -18,6 +22,7 @@ from ..data.docs import read_docbin
 from ..loading import load_pipeline
 from .external import scored_prediction
 from .scoring import ner_scores
+from .speed import measure_speed
 
 # (column, dataset, label or "" for micro F) of the lever table
 COLUMNS: Tuple[Tuple[str, str, str], ...] = (
@@ -48,12 +53,40 @@ def save_run(model: Path, out_dir: Path, lever: str, seed: int, scores: Dict[str
     """Write one run (lever, seed, training seconds from the run's train_summary.json,
     scores) to OUT_DIR/<run directory name>.json; returns its path."""
     summary = Path(model).parent / "train_summary.json"
-    run = {"lever": lever, "seed": seed, "model": str(model), "scores": scores,
+    run = {"lever": lever, "seed": seed, "model": str(model), "scores": scores, "zipped_mb": zipped_mb(model),
            "train_seconds": srsly.read_json(summary)["seconds"] if summary.exists() else 0.0}
     out = Path(out_dir) / f"{Path(model).parent.name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     srsly.write_json(out, run)
     return out
+
+
+def zipped_mb(directory: Path) -> float:
+    """Megabytes of ``directory`` deflated into a zip file, as a wheel holds a pipeline."""
+    with tempfile.TemporaryFile() as f:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(directory).rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(directory))
+        return f.tell() / 1e6
+
+
+def measure_runs_speed(directory: Path, data: Path, repeats: int = 3, batch_size: int = 128) -> Dict[str, float]:
+    """words/s of every run's model on the texts of ``data`` (one process), in one sitting:
+    each round times every model once, so a change in the machine's load touches every
+    row alike; the median of the rounds goes into each run JSON. Returns file -> words/s."""
+    files = sorted(Path(directory).glob("*.json"))
+    runs = {f: srsly.read_json(f) for f in files}
+    nlps = {f: load_pipeline(run["model"]) for f, run in runs.items()}
+    texts = [doc.text for doc in read_docbin(data, next(iter(nlps.values())).vocab)] if nlps else []
+    rates: Dict[Path, List[float]] = {f: [] for f in files}
+    for _ in range(repeats):
+        for f, nlp in nlps.items():
+            rates[f].append(measure_speed(nlp, texts, batch_size=batch_size, repeats=1)["words_per_second_max"])
+    for f, run in runs.items():
+        run["speed"] = {"words_per_second": median(rates[f]), "runs": rates[f], "data": str(data), "batch_size": batch_size}
+        srsly.write_json(f, run)
+    return {str(f): median(r) for f, r in rates.items()}
 
 
 def lever_rows(runs: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -65,13 +98,20 @@ def lever_rows(runs: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     for lever, group in by_lever.items():
         group = sorted(group, key=lambda r: r["seed"])
         row: Dict[str, Any] = {"lever": lever, "seeds": [r["seed"] for r in group],
-                               "train_seconds": mean(r["train_seconds"] for r in group)}
+                               "train_seconds": mean(r["train_seconds"] for r in group),
+                               "words_per_second": _mean_of(r.get("speed", {}).get("words_per_second") for r in group),
+                               "zipped_mb": _mean_of(r.get("zipped_mb") for r in group)}
         for column, dataset, label in COLUMNS:
             values = [_value(r, dataset, label) for r in group]
             present = [v for v in values if v is not None]
             row[column] = {"mean": mean(present) if present else None, "runs": values}
         rows.append(row)
     return rows
+
+
+def _mean_of(values: Any) -> Any:
+    present = [v for v in values if v is not None]
+    return mean(present) if present else None
 
 
 def _value(run: Dict[str, Any], dataset: str, label: str) -> Any:
@@ -82,8 +122,9 @@ def _value(run: Dict[str, Any], dataset: str, label: str) -> Any:
 
 
 def lever_table(rows: Sequence[Dict[str, Any]]) -> str:
-    """Markdown: one row per lever, mean F1 (runs in brackets) per column, training minutes."""
-    header = ["lever", "seeds", *[c for c, _, _ in COLUMNS], "train min"]
+    """Markdown: one row per lever, mean F1 (runs in brackets) per column, words/s,
+    zipped model size and training minutes."""
+    header = ["lever", "seeds", *[c for c, _, _ in COLUMNS], "words/s", "wheel MB", "train min"]
     lines = ["| " + " | ".join(header) + " |", "| --- | --- |" + " ---: |" * (len(header) - 2)]
     for row in rows:
         cells = [row["lever"], ", ".join(map(str, row["seeds"]))]
@@ -91,6 +132,8 @@ def lever_table(rows: Sequence[Dict[str, Any]]) -> str:
             cell = row[column]
             runs = " / ".join("—" if v is None else f"{v * 100:.1f}" for v in cell["runs"])
             cells.append("—" if cell["mean"] is None else f"**{cell['mean'] * 100:.1f}** ({runs})")
+        cells.append("—" if row["words_per_second"] is None else f"{row['words_per_second']:,.0f}")
+        cells.append("—" if row["zipped_mb"] is None else f"{row['zipped_mb']:.1f}")
         cells.append(f"{row['train_seconds'] / 60:.1f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

