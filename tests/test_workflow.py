@@ -1,6 +1,6 @@
 """Smoke test: the whole `spacy project run all` workflow on the fixture datasets.
 
-Runs check-assets -> convert -> text -> vectors -> init-tok2vec -> symbols ->
+Runs check-assets -> convert -> vectors (GloVe) -> init-tok2vec -> symbols ->
 ticker-rules -> train-cpu-base -> evaluate-cpu-base -> silver (rehearsal) -> train-cpu
 (tiny step budgets) -> link -> evaluate-cpu -> compare-silver -> package, then installs the wheel into a temporary directory and loads it with
 spacy.load("en_custom_ner") in a fresh interpreter, as a user would.
@@ -101,6 +101,19 @@ def test_installed_wheel_loads_by_name_and_finds_entities(workflow, tmp_path):
     # so do the calibrated confidences (custom_ner/confidence/entity_confidence.py)
     assert len(out["scores"]) == len(ents) and all(0.0 <= s <= 1.0 for s in out["scores"])
     assert not out["project_code_imported"]
+
+
+@pytest.mark.slow
+def test_the_trained_pipeline_reads_glove_vectors_in_any_casing(workflow):
+    import spacy
+
+    nlp = spacy.load(workflow / "training" / "cpu" / "model-final")
+    vectors = nlp.vocab.vectors
+    assert vectors.shape == (5000, 50)  # the fixture project's configs/glove.cfg keeps 5,000 rows
+    rows = {vectors.find(key=word) for word in ("london", "London", "LONDON")}
+    assert len(rows) == 1 and rows.pop() >= 0
+    meta = srsly.read_json(workflow / "metrics" / "cpu-meta.json")
+    assert any(source["name"].startswith("GloVe 6B 50d") for source in meta["sources"])
 
 
 @pytest.mark.slow
