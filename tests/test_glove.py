@@ -29,6 +29,7 @@ def test_the_table_and_its_words_are_read_in_order(tmp_path):
 
 @pytest.mark.parametrize("words, table, reason", [
     (WORDS[:4], TABLE, "4 words for the 5 rows of emb.npy"),
+    ([], TABLE[:0], "index.parquet: no words"),
     (["the", "apple", "fell", "apple", "x"], TABLE, "row 3: 'apple' repeats row 1"),
     (["the", "apple", "", "pear", "x"], TABLE, "row 2: not a word: ''"),
     (WORDS, TABLE.astype("float64"), "expected a 2-d float32 table, found 2-d float64"),

@@ -81,8 +81,9 @@ def read_glove(table_path: PathLike, index_path: PathLike, checksums: Optional[D
     table_path, index_path = check_file(table_path), check_file(index_path)
     for path in (table_path, index_path):
         expected = (checksums or {}).get(path.name)
-        if expected and md5(path) != expected:
-            raise ConversionError(path, None, f"md5 {md5(path)}, expected {expected}: not the pinned GloVe release")
+        found = md5(path) if expected else None
+        if found != expected:
+            raise ConversionError(path, None, f"md5 {found}, expected {expected}: not the pinned GloVe release")
     try:
         table = numpy.load(table_path, mmap_mode="r")
     except ValueError as err:
@@ -93,6 +94,8 @@ def read_glove(table_path: PathLike, index_path: PathLike, checksums: Optional[D
     if len(columns) != 1:
         raise ConversionError(index_path, None, f"expected one column of words, found {len(columns)}")
     words = columns[0].to_pylist()
+    if not words:
+        raise ConversionError(index_path, None, "no words")
     if len(words) != table.shape[0]:
         raise ConversionError(index_path, None, f"{len(words)} words for the {table.shape[0]} rows of {table_path.name}")
     seen: Dict[str, int] = {}
