@@ -14,6 +14,7 @@ from spacy.language import Language
 
 from ..data.docs import read_docbin
 from ..data.lines import check_file
+from ..device import choose_device
 from ..loading import load_pipeline
 
 
@@ -56,6 +57,15 @@ def measure_speed(
     }
 
 
+def gpu_name(device: int) -> str:
+    """What a speed was measured on: 'cpu', or GPU ``device``'s name as CUDA reports it."""
+    if device < 0:
+        return "cpu"
+    import cupy  # only reachable where choose_device found a GPU, so cupy is there
+
+    return cupy.cuda.runtime.getDeviceProperties(device)["name"].decode()
+
+
 def benchmark(
     model: Union[str, Path],
     data_path: Union[str, Path],
@@ -63,15 +73,22 @@ def benchmark(
     n_process: int = 1,
     repeats: int = 2,
     output: Optional[Union[str, Path]] = None,
+    gpu_id: int = -1,
 ) -> Dict[str, Any]:
     """:func:`measure_speed` of ``model`` on the texts of the DocBin ``data_path``
-    (a benchmark, not a test); the figures also go to ``output`` as JSON if given."""
+    (a benchmark, not a test) on GPU ``gpu_id`` (CPU if -1 or none there); the figures
+    also go to ``output`` as JSON if given, with the device they were measured on."""
+    if gpu_id >= 0 and n_process > 1:
+        # worker processes would each need the GPU; spaCy's pipe does not share one
+        raise ValueError("n_process must be 1 on a GPU")
+    device = choose_device(gpu_id)
     nlp = load_pipeline(model)
     texts = [doc.text for doc in read_docbin(check_file(data_path), nlp.vocab)]
     if not texts:
         raise ValueError(f"{data_path}: no documents")
     result = measure_speed(nlp, texts, batch_size=batch_size, n_process=n_process, repeats=repeats)
-    result.update(model=str(model), data=str(data_path), cpus=os.cpu_count(), machine=platform.platform())
+    result.update(model=str(model), data=str(data_path), cpus=os.cpu_count(), machine=platform.platform(),
+                  device=gpu_name(device))
     if output is not None:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         srsly.write_json(output, result)
