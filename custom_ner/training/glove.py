@@ -81,9 +81,10 @@ def read_glove(table_path: PathLike, index_path: PathLike, checksums: Optional[D
     table_path, index_path = check_file(table_path), check_file(index_path)
     for path in (table_path, index_path):
         expected = (checksums or {}).get(path.name)
-        found = md5(path) if expected else None
-        if found != expected:
-            raise ConversionError(path, None, f"md5 {found}, expected {expected}: not the pinned GloVe release")
+        if expected:
+            found = md5(path)
+            if found != expected:
+                raise ConversionError(path, None, f"md5 {found}, expected {expected}: not the pinned GloVe release")
     try:
         table = numpy.load(table_path, mmap_mode="r")
     except ValueError as err:
