@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from ..data.docs import read_docbin
 from ..data.lines import check_file
-from ..device import choose_device
+from ..device import choose_device, device_name
 from ..loading import load_pipeline
 
 
@@ -57,15 +57,6 @@ def measure_speed(
     }
 
 
-def gpu_name(device: int) -> str:
-    """What a speed was measured on: 'cpu', or GPU ``device``'s name as CUDA reports it."""
-    if device < 0:
-        return "cpu"
-    import cupy  # only reachable where choose_device found a GPU, so cupy is there
-
-    return cupy.cuda.runtime.getDeviceProperties(device)["name"].decode()
-
-
 def benchmark(
     model: Union[str, Path],
     data_path: Union[str, Path],
@@ -88,7 +79,7 @@ def benchmark(
         raise ValueError(f"{data_path}: no documents")
     result = measure_speed(nlp, texts, batch_size=batch_size, n_process=n_process, repeats=repeats)
     result.update(model=str(model), data=str(data_path), cpus=os.cpu_count(), machine=platform.platform(),
-                  device=gpu_name(device))
+                  device=device_name(device))
     if output is not None:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         srsly.write_json(output, result)
