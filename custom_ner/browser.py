@@ -4,11 +4,15 @@ label colour on them (entity marks that were drawn tell a rendered page from a b
 Used by the evaluation report (compare.html) and the Streamlit demo. Debian's
 Chromium (``apt-get install chromium``) is found on PATH; without it callers say so.
 """
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # the flags keep a headless browser off the network this machine does not have
@@ -30,6 +34,30 @@ def require_browser(browser: Optional[str] = None) -> str:
     return browser
 
 
+@contextlib.contextmanager
+def browser_profile(settle_s: float = 10.0) -> Iterator[str]:
+    """A throw-away ``--user-data-dir``. Chromium's helper processes (crash handler,
+    zygote) can still write into it for a moment after the browser exits, so removal
+    retries until it sticks; a profile that will not go is left in the temp dir rather
+    than failing a screenshot that was already taken (CI failed on exactly that:
+    'Directory not empty: Default')."""
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    try:
+        yield profile
+    finally:
+        deadline = time.monotonic() + settle_s
+        while True:
+            try:
+                shutil.rmtree(profile)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+
+
 def browser_version(browser: str) -> str:
     result = subprocess.run([browser, "--version"], capture_output=True, text=True, timeout=60)
     return result.stdout.strip() or browser
@@ -40,7 +68,7 @@ def screenshot(page: Path, png: Path, browser: Optional[str] = None, width: int 
     """Open ``page`` in headless Chromium and save a PNG of the window."""
     browser = require_browser(browser)
     png.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    with browser_profile() as profile:
         cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                f"--screenshot={png.resolve()}", page.resolve().as_uri()]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -56,16 +84,16 @@ def screenshot_when_ready(url: str, png: Path, ready_js: str, browser: Optional[
     Chromium over the DevTools protocol and capture once ``ready_js`` is true."""
     import base64
     import json
-    import time
     import urllib.request
 
     from websockets.sync.client import connect
 
     browser = require_browser(browser)
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    with browser_profile() as profile:
+        # its own session, so that stopping it stops its helper processes too
         proc = subprocess.Popen([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                                  "--remote-debugging-port=0", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             deadline = time.time() + timeout
             port_file = Path(profile) / "DevToolsActivePort"
@@ -97,11 +125,23 @@ def screenshot_when_ready(url: str, png: Path, ready_js: str, browser: Optional[
                 time.sleep(1.0)  # let the last render paint
                 data = call("Page.captureScreenshot", format="png")["data"]
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop_process_group(proc)
     png.parent.mkdir(parents=True, exist_ok=True)
     png.write_bytes(base64.b64decode(data))
     return png
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Terminate a process started with ``start_new_session=True`` and everything it
+    spawned; kill what is still there after ``timeout`` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def label_pixels(png: Path, colors: Dict[str, str], tolerance: float = 2 / 255) -> Dict[str, int]:

@@ -1,14 +1,19 @@
 """Streamlit demo: helpers, the app under streamlit.testing's AppTest, and a real
 browser screenshot of the running app (headless Chromium)."""
+import errno
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import spacy
 import srsly
 
 from custom_ner.loading import load_pipeline, model_labels
-from custom_ner.browser import find_browser
+from custom_ner import browser
+from custom_ner.browser import find_browser, stop_process_group
 from custom_ner.apps.demo import BASE_ENV, CUSTOM_ENV, entity_rows, manual_doc, ticker_url
 
 from conftest import ROOT, TINY_TEXTS
@@ -88,3 +93,54 @@ def test_running_demo_renders_entities_in_headless_chromium(tiny_models, tmp_pat
     pixels = srsly.read_json(tmp_path / "demo.json")["label_pixels"]
     assert all(pixels[label] > 100 for label in ("PERSON", "ORG", "LOC", "TICKER"))
     assert (tmp_path / "demo.png").stat().st_size > 10_000
+
+
+def failing_rmtree(monkeypatch, failures: int) -> None:
+    """shutil.rmtree as Chromium's late helpers make it: 'Directory not empty' ``failures`` times."""
+    real = shutil.rmtree
+    left = [failures]
+
+    def rmtree(path, *args, **kwargs):
+        if left[0] > 0:
+            left[0] -= 1
+            raise OSError(errno.ENOTEMPTY, "Directory not empty", "Default")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(browser.shutil, "rmtree", rmtree)
+
+
+def test_browser_profile_removal_retries_while_helpers_still_write_into_it(monkeypatch):
+    # CI once failed with 'Directory not empty: Default' after the screenshot was taken
+    failing_rmtree(monkeypatch, failures=3)
+    with browser.browser_profile() as name:
+        (Path(name) / "Default").mkdir()
+    assert not Path(name).exists()
+
+
+def test_a_profile_that_will_not_go_is_left_behind_without_failing_the_screenshot(monkeypatch):
+    failing_rmtree(monkeypatch, failures=10**6)
+    with browser.browser_profile(settle_s=0.5) as name:
+        pass
+    assert Path(name).is_dir()
+    monkeypatch.undo()
+    shutil.rmtree(name)
+
+
+def test_stopping_a_process_group_stops_the_children_too():
+    proc = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "
+                             "print(subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']).pid, flush=True); "
+                             "time.sleep(60)"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    child = int(proc.stdout.readline())
+    stop_process_group(proc, timeout=10)
+    assert proc.returncode is not None
+    deadline = time.time() + 10
+    while running(child):
+        assert time.time() < deadline, "the child outlived its group"
+        time.sleep(0.1)
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has already stopped
+    except FileNotFoundError:
+        return False
