@@ -4,8 +4,13 @@
   warns (and exits 0) on a missing file or a wrong checksum, so ``all`` runs this first.
 - :func:`clean`: removes everything the workflows generate, so the next run starts
   from the data alone.
+- :func:`package`: ``spacy package`` with fixed zip timestamps, so that one model
+  always gives the same wheel bytes.
 """
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
@@ -55,3 +60,17 @@ def clean(project_dir: Union[str, Path], generated: Sequence[str] = GENERATED) -
             continue
         removed.append(path)
     return removed
+
+
+# zip's earliest date (1980-01-01): a wheel's file times would otherwise be the build's mtimes
+WHEEL_EPOCH = "315532800"
+
+
+def package(model: Union[str, Path], out_dir: Union[str, Path], args: Sequence[str] = ()) -> int:
+    """``python -m spacy package MODEL OUT_DIR ARGS`` with ``SOURCE_DATE_EPOCH`` set
+    (:data:`WHEEL_EPOCH` unless the environment sets it): the wheel's zip entries get
+    that time instead of the build's, and the same model packs to the same bytes.
+    Returns spaCy's exit code."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", WHEEL_EPOCH),
+           "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, "-m", "spacy", "package", str(model), str(out_dir), *args], env=env).returncode

@@ -39,6 +39,7 @@ def main(
     screenshot: bool = typer.Option(True, help="Screenshot compare.html in headless Chromium"),
     external: Optional[Path] = typer.Option(None, help="External scorecard (configs/external.json): public test sets"),
     seen_from: List[Path] = typer.Option([], "--seen-from", help="Training DocBin or directory (repeat): seen/unseen slices"),
+    seeds: Optional[Path] = typer.Option(None, help="metrics/seeds.json of the seeds workflow (used where it exists)"),
 ) -> None:
     try:
         datasets = {name: Path(path) for name, path in parse_named(data, "--data")}
@@ -48,7 +49,7 @@ def main(
         settings = {"batch_size": batch_size, "n_process": list(n_process), "repeats": repeats,
                     "load_repeats": load_repeats, "speed_limit": speed_limit, "top_errors": top_errors, "sample": sample}
         report = make_report(out_dir, datasets, models, label_map, settings, wheels, sample_gold, sample_csv, screenshot,
-                             external, seen_from)
+                             external, seen_from, seeds=seeds)
     except ValueError as err:  # a bad option, a missing file, no model found
         fail(err)
     if not report["checks"]["all_agree"]:

@@ -1,5 +1,9 @@
 """Pretrained GloVe vectors (custom_ner/training/glove.py) on a tiny table of the
 package's format: a float32 .npy table and a one-column parquet word index."""
+import os
+import subprocess
+import sys
+
 import numpy
 import pyarrow
 import pyarrow.parquet
@@ -58,7 +62,21 @@ def test_every_casing_of_a_word_finds_its_lower_cased_row():
     assert [vectors.find(key=t.orth) for t in doc] == [0, 1, 2, 3, -1]  # mixed case: no row
     assert numpy.array_equal(doc[1].vector, TABLE[1])
     assert not {"apples", "Apples", "APPLES", "PEAR"} & set(nlp.vocab.strings)  # the keys are hashes
-    assert surface_forms("new-york") == {"new-york", "New-york", "NEW-YORK"}
+    assert surface_forms("new-york") == ("new-york", "New-york", "NEW-YORK")
+    assert surface_forms("2024") == ("2024",)  # a form the others repeat comes once
+
+
+def test_the_table_keys_come_in_the_same_order_whatever_the_hash_seed(tmp_path):
+    # key2row is saved in insertion order: a set's order (PYTHONHASHSEED) would change its bytes
+    code = ("import sys, numpy; from custom_ner.training.glove import build_vectors; "
+            "v, _ = build_vectors(['the', 'apple', 'pear', 'x'], numpy.eye(4, dtype='float32')); "
+            "print(list(v.key2row.items()))")
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        outputs.add(run.stdout)
+    assert len(outputs) == 1
 
 
 def test_a_shared_surface_form_stays_with_the_more_frequent_word():

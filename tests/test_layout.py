@@ -10,7 +10,8 @@ from project_code import PACKAGE, ROOT, code_deps, imports, load_project, module
 # lower layers never import upper ones; modules of one layer may import each other
 LAYERS = {
     "custom_ner.console": 0, "custom_ner.device": 0, "custom_ner.browser": 0, "custom_ner.workflow": 0,
-    "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2, "custom_ner.training": 3,
+    "custom_ner.machine": 0, "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2,
+    "custom_ner.training": 3,
     "custom_ner.confidence": 3, "custom_ner.evaluation": 4, "custom_ner.apps": 5,
 }
 # the linker and the confidence component ship inside the wheel on their own: anyone may

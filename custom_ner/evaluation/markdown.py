@@ -24,6 +24,11 @@ def ratio(x: Optional[float]) -> str:
 FORMATTERS: List[Callable[[float], str]] = [pct, num, lambda x: num(x, 1), lambda x: num(x, 2), lambda x: num(x, 4), ratio]
 
 
+def spread(x: Optional[Dict[str, float]]) -> str:
+    """A seed spread as 'mean ± sd' in percent."""
+    return "—" if not x else f"{pct(x['mean'])} ± {pct(x['sd'])}"
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> List[str]:
     align = align or "l" + "r" * (len(header) - 1)
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---:" if a == "r" else "---" for a in align) + " |"]
@@ -32,7 +37,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "")
 
 
 def render_markdown(report: Report) -> str:
-    sections = (header, models, accuracy, external, slices, confidence, errors, training, speed, compare)
+    sections = (header, models, seeds, accuracy, external, slices, confidence, errors, training, speed, compare)
     return "\n".join(line for section in sections for line in section(report))
 
 
@@ -46,6 +51,8 @@ def header(report: Report) -> List[str]:
         f"```\n{report['commands']['script']}\n```",
         "",
         f"Machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, Python {env['python']}; {env['device']}.",
+        f"Matrix kernels: {env.get('kernels', 'not recorded')} (figures repeat byte for byte on one machine; "
+        "another CPU type lands within the seed spread: docs/reproducibility.md).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v) + ".",
         "",
         "Every figure below is in `report.json`; plots are in `plots/`, the displaCy comparison in `compare.html`.",
@@ -72,6 +79,43 @@ def models(report: Report) -> List[str]:
                     + "; TICKER absent.", ""]
 
 
+def seeds(report: Report) -> List[str]:
+    """The seed spread of the CPU configuration (metrics/seeds.json), or how to get it."""
+    lines = ["## Seed spread", ""]
+    section = report.get("seeds")
+    if not section:
+        return lines + ["No seed spread measured yet: `python -m spacy project run seeds` trains the CPU "
+                        "configuration with 3 seeds and shows every headline figure here as mean ± sd.", ""]
+    n, labels = section["n_seeds"], report["labels"]
+    if section["stale"]:
+        lines += [f"**Stale:** {section['config']} has changed since these {n} seeds were trained; "
+                  "rerun `python -m spacy project run seeds`.", ""]
+    lines += [f"The CPU configuration (`{section['config']}`) trained with {n} seeds, each with the TICKER linker: "
+              "mean ± sd (sample sd) over the seeds, in percent. A change smaller than about twice the sd "
+              "is seed noise (`compare-metrics` says which moves are).", ""]
+    rows = [[name, spread(by_label["all"]["f"]), *[spread(by_label.get(label, {}).get("f")) for label in labels],
+             f"{pct(by_label['all']['f']['min'])}–{pct(by_label['all']['f']['max'])}"]
+            for name, by_label in section["spread"].items()]
+    lines += table(["set", "F1", *labels, "min–max"], rows)
+    rows = [[name, spread(s["all"]["p"]), spread(s["all"]["r"]), spread(s["all"]["f"])]
+            for name, s in section["spread"].items()]
+    lines += table(["set", "P", "R", "F1"], rows)
+    if (report.get("plots") or {}).get("seeds"):
+        lines += [f"![F1 of each seed per label]({report['plots']['seeds']})", ""]
+    return lines
+
+
+def seed_line(report: Report, dataset: str) -> List[str]:
+    """The headline figures of ``dataset`` over the seeds, where the seed spread has them."""
+    section = report.get("seeds") or {}
+    figures = (section.get("spread") or {}).get(dataset)
+    if not figures:
+        return []
+    stale = " (stale: the config has changed since)" if section["stale"] else ""
+    return [f"CPU configuration over {section['n_seeds']} seeds{stale}: F1 **{spread(figures['all']['f'])}**, "
+            f"P {spread(figures['all']['p'])}, R {spread(figures['all']['r'])} (mean ± sd).", ""]
+
+
 def accuracy(report: Report) -> List[str]:
     lines = ["## Accuracy", ""]
     for dataset, by_model in report["accuracy"].items():
@@ -83,6 +127,7 @@ def accuracy(report: Report) -> List[str]:
                 for m, r in by_model.items()]
         lines += table(["model", "P", "R", "F1", "seqeval P", "seqeval R", "seqeval F1", "|ΔF1|"], rows)
         lines += [f"![per-label F1 on {dataset}](plots/f1-{slug(dataset)}.png)", ""]
+        lines += seed_line(report, dataset)
         for m, r in by_model.items():
             scores = r["spacy"]
             rows = [[label, pct(v["p"]), pct(v["r"]), pct(v["f"]), num(v["support"]), num(v["predicted"])]

@@ -3,6 +3,10 @@ note and the evaluation scores the ``evaluate-*`` steps measured.
 
 ``performance`` holds the CoNLL-2003 test scores in spaCy's format (the package
 README shows them); ``evaluation`` holds both evaluations in full.
+
+No run timing goes into the package (words/s, training seconds, the machine): they
+differ from run to run, and the wheel of one config on one machine is the same bytes
+every time (docs/reproducibility.md). Speed lives in metrics/ and the report.
 """
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
@@ -44,8 +48,14 @@ SOURCES: List[Dict[str, str]] = [
         "author": "Pennington, Socher & Manning (2014)",
     },
 ]
-PERFORMANCE_KEYS = ("ents_p", "ents_r", "ents_f", "ents_per_type", "speed")
-TRAINING_KEYS = ("steps", "epochs", "seconds", "words", "words_per_second")
+PERFORMANCE_KEYS = ("ents_p", "ents_r", "ents_f", "ents_per_type")
+TRAINING_KEYS = ("steps", "epochs", "words")
+RUN_KEYS = frozenset({"speed", "machine", "model", "data"})  # timings and where this run's files were
+
+
+def figures_only(scores: Dict[str, Any]) -> Dict[str, Any]:
+    """An evaluation without what differs from run to run of one config (:data:`RUN_KEYS`)."""
+    return {k: v for k, v in scores.items() if k not in RUN_KEYS}
 
 
 def build_meta(
@@ -56,6 +66,7 @@ def build_meta(
     train_summary: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
     nlp = load_pipeline(model)
+    conll_test, gold_dev = figures_only(conll_test), figures_only(gold_dev)
     is_trf = "transformer" in nlp.pipe_names
     kind = "Transformer (spacy-transformers + ner)" if is_trf else "CPU (tok2vec + ner)"
     labels = list(nlp.get_pipe("ner").labels)

@@ -48,6 +48,27 @@ def f1_bars(report: Dict[str, Any], dataset: str, path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def seed_strips(report: Dict[str, Any], path: Path) -> Path:
+    """F1 of every seed per label and set (one dot a seed), with the mean ± sd beside it."""
+    section = report["seeds"]
+    sets = list(section["spread"])
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.2 * len(sets) + 1, 3.6), squeeze=False, sharey=True)
+    for ax, name in zip(axes[0], sets):
+        labels = ["all", *[label for label in report["labels"] if label in section["spread"][name]]]
+        for x, label in enumerate(labels):
+            values = [run["figures"][name][label]["f"] * 100 for run in section["seeds"]
+                      if label in run["figures"].get(name, {})]
+            ax.scatter([x] * len(values), values, s=14, alpha=0.7, color="tab:blue")
+            f = section["spread"][name][label]["f"]
+            ax.errorbar(x + 0.22, f["mean"] * 100, yerr=f["sd"] * 100, fmt="_", color="black", capsize=3)
+        ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=8)
+        ax.set_title(name, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("F1 (%)")
+    fig.suptitle(f"F1 per seed ({section['n_seeds']} seeds; bars: mean ± sd)")
+    return save_figure(fig, path)
+
+
 def confusion(report: Dict[str, Any], dataset: str, path: Path) -> Path:
     """Label confusion heatmaps, one per model: gold (rows, + spurious) vs predicted (columns, + missed)."""
     by_model = report["accuracy"][dataset]
@@ -202,6 +223,8 @@ def draw_all(report: Dict[str, Any], out_dir: Path) -> Dict[str, Any]:
     plots["speed"] = str(speed(report, out_dir / "plots" / "speed.png").relative_to(out_dir)) if report["speed"] else None
     plots["external"] = (str(external(report, out_dir / "plots" / "external.png").relative_to(out_dir))
                          if (report.get("external") or {}).get("sets") else None)
+    plots["seeds"] = (str(seed_strips(report, out_dir / "plots" / "seeds.png").relative_to(out_dir))
+                      if report.get("seeds") else None)
     plots["reliability"], plots["thresholds"] = {}, {}
     for model in sorted({m for by_model in report.get("calibration", {}).values() for m in by_model}):
         plots["reliability"][model] = str(reliability(report, model, out_dir / "plots" / f"reliability-{slug(model)}.png")

@@ -6,7 +6,6 @@ markdown.py turns that dict into report.md and computes nothing, so every figure
 reader sees can be found in report.json. Plots (plots.py) and the displaCy page
 (displacy.py) are drawn from the same dict; ``make_report`` does all of it.
 """
-import os
 import platform
 import shlex
 import sys
@@ -27,6 +26,7 @@ from ..data.labels import LabelMap
 from ..confidence.calibration import confidence_summary
 from ..confidence.entity_confidence import FACTORY as CONFIDENCE
 from ..data.unlabelled import ag_news_descriptions
+from ..machine import describe, machine
 from .analysis import analyse
 from .displacy import render_doc, sample_indices, write_compare
 from .external import Scorecard, load_scorecard, score_external, scored_labels, seen_entity_texts, slice_scores
@@ -34,6 +34,7 @@ from .model_source import ModelNotFound, ModelSource, directory_bytes, median
 from .markdown import render_markdown
 from .plots import draw_all
 from .scoring import map_entities
+from .seeds import config_digest, read_spread
 
 PACKAGES = ("spacy", "thinc", "spacy-transformers", "transformers", "torch", "seqeval", "matplotlib", "numpy")
 
@@ -45,21 +46,14 @@ def environment() -> Dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    info = machine()
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": cores,
+        "cpu": info["cpu"],
+        "cores": info["cores"],
+        "kernels": describe(info),
         "device": "CPU (the report never uses a GPU, so every model is timed on the same hardware)",
         "versions": versions,
     }
@@ -301,6 +295,8 @@ def make_report(
     screenshot: bool = True,
     external: Optional[Path] = None,
     seen_from: Sequence[Path] = (),
+    *,
+    seeds: Optional[Path] = None,
 ) -> Dict[str, Any]:
     """Measure every model of ``models`` (name, source, role "custom" or "base") that
     exists on ``datasets`` (the first is timed) and write OUT_DIR/report.json,
@@ -310,7 +306,9 @@ def make_report(
     as not found, not silently left out. ``settings["sample"]`` texts of the dataset
     ``sample_gold`` (with its gold annotation) and of the AG News CSV ``sample_csv`` go
     into compare.html. ``external`` (configs/external.json) adds the external scorecard;
-    ``seen_from`` (training DocBins or directories of them) the seen/unseen slices.
+    ``seen_from`` (training DocBins or directories of them) the seen/unseen slices;
+    ``seeds`` (metrics/seeds.json, where the ``seeds`` workflow has written it) the seed
+    spread of the CPU configuration.
     """
     check_inputs(datasets, models, wheels or {}, sample_gold, sample_csv)
     labels = LabelMap.from_file(label_map)
@@ -333,6 +331,7 @@ def make_report(
     report = build_report(sources, datasets, labels.labels, labels.scheme("ontonotes"), next(iter(datasets)),
                           settings, missing=missing, sample=groups or None, render=render_doc,
                           scorecard=scorecard, seen=seen)
+    report["seeds"] = seed_section(read_spread(seeds))
     out_dir.mkdir(parents=True, exist_ok=True)
     renders = report.pop("_renders")
     if groups:
@@ -344,6 +343,18 @@ def make_report(
     srsly.write_json(out_dir / "report.json", report)
     (out_dir / "report.md").write_text(render_markdown(report), encoding="utf8")
     return report
+
+
+def seed_section(seeds: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """What the report shows of metrics/seeds.json: the spread, each seed's figures, and
+    whether it is stale (its config file has changed since, or is gone)."""
+    if seeds is None:
+        return None
+    config = Path(seeds["config"])
+    stale = not config.is_file() or config_digest(config) != seeds.get("config_sha256")
+    return {"config": str(config), "n_seeds": seeds["n_seeds"], "stale": stale, "spread": seeds["spread"],
+            "seeds": [{"seed": run["seed"], "figures": run["figures"]} for run in seeds["seeds"]],
+            "machine": seeds.get("machine")}
 
 
 def training_docs(paths: Sequence[Path]) -> List[Doc]:

@@ -31,6 +31,7 @@ from ..data.labels import LabelMap
 from ..data.lines import check_file
 from ..device import choose_device
 from ..loading import load_pipeline
+from ..machine import machine
 
 SPACY_KEYS = ("token_acc", "token_p", "token_r", "token_f", "ents_p", "ents_r", "ents_f", "speed")
 Ent = Tuple[int, int, str]  # start, end (exclusive) on gold tokens, label
@@ -90,6 +91,7 @@ def evaluate_model(
     data = evaluate_path(nlp, data_path, batch_size)
     data["model"] = str(model)
     data["data"] = str(data_path)
+    data["machine"] = machine()  # another CPU type gives figures within the seed spread, not the same
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     srsly.write_json(output, data)

@@ -30,7 +30,7 @@ warm-up (custom_ner/apps/engines.py) many times slower.
 import hashlib
 import importlib.util
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy
 import spacy
@@ -148,9 +148,12 @@ def nearest_rows(queries: numpy.ndarray, table: numpy.ndarray, batch_size: int =
     return best, cosine
 
 
-def surface_forms(word: str) -> Set[str]:
-    """The spellings of a lower-cased word in text: as is, Capitalised, UPPER."""
-    return {word, word[:1].upper() + word[1:], word.upper()}
+def surface_forms(word: str) -> Tuple[str, ...]:
+    """The spellings of a lower-cased word in text: as is, Capitalised, UPPER, each once,
+    always in this order. (A set would do for the lookup, but its order follows
+    PYTHONHASHSEED, and the table's keys are saved in the order they were added: two
+    runs would write different ``vocab/key2row`` bytes for the same table.)"""
+    return tuple(dict.fromkeys((word, word[:1].upper() + word[1:], word.upper())))
 
 
 def build_vectors(words: List[str], table: numpy.ndarray, rows: int = 0) -> Tuple[Vectors, Dict[str, Any]]:
