@@ -27,11 +27,13 @@ def main(
     max_body_bytes: int = typer.Option(Limits.max_body_bytes, help="Largest request body (more: 413)"),
     batch_size: int = typer.Option(Limits.batch_size, help="nlp.pipe batch size"),
     reload_after: int = typer.Option(Limits.reload_after, help="Reload the pipeline after this many new words (0: never)"),
+    max_growth: float = typer.Option(Limits.max_growth, help="Replace the worker process once its RSS has grown "
+                                                             "this fraction (0: never)"),
     drain_timeout: float = typer.Option(30, help="Seconds that requests in flight get to finish after SIGTERM"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
     try:
-        code = serve(model, host, port, Limits(max_texts, max_chars, max_body_bytes, batch_size, reload_after),
+        code = serve(model, host, port, Limits(max_texts, max_chars, max_body_bytes, batch_size, reload_after, max_growth),
                      log_level, drain_timeout)
     except ValueError as err:
         fail(err)

@@ -130,6 +130,22 @@ def test_two_worker_processes_write_the_same_output_as_one(write, tiny_models, t
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_trained_model_writes_the_same_bytes_for_any_process_count_and_batch_size(write, tiny_ner, tmp_path, suffix):
+    # a statistical ner pads and groups texts by batch: its entities and confidences must not
+    # depend on how the texts were batched or spread over processes
+    texts = [TINY_TEXTS[i % 3] + (" Maria Lopez left IBM in Paris." if i % 2 else "") + f" #{i}" for i in range(300)]
+    path = write("many.txt", "\n".join(texts) + "\n")
+    outputs = {}
+    for n_process in (1, 2):
+        for batch_size in (1, 128):
+            out = tmp_path / f"p{n_process}-b{batch_size}{suffix}"
+            annotate_file(path, out, tiny_ner, batch_size=batch_size, n_process=n_process)
+            outputs[(n_process, batch_size)] = out.read_bytes()
+    assert len(set(outputs.values())) == 1, sorted(outputs)
+    assert b"PERSON" in outputs[(1, 1)] or b"ORG" in outputs[(1, 1)]
+
+
 def test_a_failing_job_leaves_the_previous_output_untouched_and_can_be_resumed(write, tiny_models, tmp_path, monkeypatch):
     path = write("in/many.txt", "\n".join(TINY_TEXTS * 10) + "\n")
     out = tmp_path / "out.jsonl"
@@ -304,3 +320,53 @@ def test_the_runner_reloads_the_pipeline_after_new_words_and_keeps_its_results(t
         time.sleep(0.05)
     assert runner.reloads >= 1 and len(loads) >= 2
     assert [r.spans for r in runner(texts, 8)] == [r.spans for r in first]
+
+
+def test_the_process_runner_answers_as_the_pipeline_does_and_swaps_in_a_fresh_worker(tiny_ner):
+    texts = [f"Zqx{i} Maria Lopez left IBM for $AAPL in Paris." for i in range(40)]
+    expected = engines.annotate_texts(load_pipeline(tiny_ner), texts, 8)
+    runner = engines.ProcessRunner(tiny_ner, reload_after=30)
+    try:
+        first_pid = runner.worker.pid
+        assert runner.info["pipeline"][-2:] == ["custom_ner_ticker_linker", "custom_ner_entity_confidence"]
+        assert runner(texts, 8) == expected
+        runner._load_next()  # what a grown worker triggers: the next one loads while the old one serves
+        assert runner(texts, 8) == expected and runner.replaced == 1 and runner.worker.pid != first_pid
+        assert not process_alive(first_pid)  # the old process exited: all its memory went back
+    finally:
+        runner.close()
+
+
+def test_a_worker_is_replaced_when_its_floor_rises_not_at_the_peak_of_a_reload(tiny_models):
+    runner = engines.PipelineRunner(lambda: load_pipeline(tiny_models["custom"]), reload_after=0)
+    assert runner.growth() == 0.0  # no reload yet: nothing to compare
+    runner.settled_mb = [600.0, 640.0, 618.0]  # RSS right after each reload, one pipeline held
+    assert runner.growth() == pytest.approx(0.03)
+
+
+def test_a_worker_that_dies_fails_its_batch_and_is_replaced_for_the_next(tiny_models):
+    runner = engines.ProcessRunner(tiny_models["custom"], reload_after=0)
+    try:
+        victim = runner.worker.pid
+        os.kill(victim, signal.SIGKILL)
+        runner.worker.process.join(10)
+        with pytest.raises(RuntimeError, match=f"worker process {victim} died"):
+            runner.worker.run(["Tim Cook"], 8)  # what the batch in flight sees
+        assert [s["label"] for s in runner(["Tim Cook in London"], 8)[0].spans] == ["PERSON", "LOC"]
+        assert runner.worker.pid != victim
+    finally:
+        runner.close()
+
+
+def test_a_model_the_worker_cannot_load_is_a_clear_error(tmp_path):
+    with pytest.raises(OSError, match="cannot load model"):
+        engines.ProcessRunner(str(tmp_path / "no-such-model"))
+
+
+def process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/status") as status:  # a zombie not yet reaped counts as gone
+        return "zombie" not in status.read()

@@ -19,7 +19,8 @@ from custom_ner.browser import find_browser, label_pixels, screenshot
 from custom_ner.data.labels import LABEL_COLORS as COLORS
 from custom_ner.evaluation.displacy import compare_page, render_doc
 from custom_ner.evaluation.markdown import FORMATTERS
-from custom_ner.evaluation.report import check_scheme, read_train_log
+from custom_ner.evaluation.report import check_scheme, read_train_log, seed_section
+from custom_ner.evaluation.seeds import seeds_result
 
 LABELS = ["PERSON", "ORG", "LOC", "MISC", "TICKER"]
 
@@ -227,13 +228,18 @@ def tiny_report(tmp_path_factory):
     srsly.write_json(tmp / "external.json", card)
     ag = tmp / "ag.csv"
     ag.write_text('"2","t","Ann Lee of Acme Corp visited Paris."\n"4","t","$AAPL rose in London."\n')
+    # a seed spread of three runs of a (stand-in) config
+    (tmp / "cpu.cfg").write_text("[training]\n")
+    runs = [{"seed": seed, "figures": {"tiny-gold": {"all": {"p": p, "r": p, "f": p}, "ORG": {"p": 1.0, "r": p, "f": p}}}}
+            for seed, p in enumerate((0.81, 0.83, 0.85))]
+    srsly.write_json(tmp / "seeds.json", seeds_result(tmp / "cpu.cfg", runs, {"cpu": "test"}))
     out = tmp / "metrics"
     cmd = [
         sys.executable, str(ROOT / "scripts" / "report.py"), str(out), "--data", f"tiny-gold={data}",
         "--model", f"custom={custom}", "--model", f"trf={tmp / 'not-trained'}", "--base", f"base={base}",
         "--label-map", str(ROOT / "configs" / "labels.json"), "--n-process", "1", "--n-process", "2",
         "--repeats", "1", "--load-repeats", "1", "--sample-gold", "tiny-gold", "--sample-csv", str(ag), "--sample", "2",
-        "--external", str(tmp / "external.json"), "--seen-from", str(data),
+        "--external", str(tmp / "external.json"), "--seen-from", str(data), "--seeds", str(tmp / "seeds.json"),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -269,6 +275,26 @@ def test_every_number_in_report_md_comes_from_report_json(tiny_report):
     found = [m.group(0) for m in NUMBER.finditer(markdown)]
     assert len(found) > 50
     assert [n for n in found if n not in allowed] == []
+
+
+def test_report_shows_headline_figures_as_mean_and_sd_over_the_seeds(tiny_report):
+    report = srsly.read_json(tiny_report / "report.json")
+    markdown = (tiny_report / "report.md").read_text()
+    f = report["seeds"]["spread"]["tiny-gold"]["all"]["f"]
+    assert (round(f["mean"], 4), round(f["sd"], 4), f["n"]) == (0.83, 0.02, 3) and not report["seeds"]["stale"]
+    assert "## Seed spread" in markdown and "F1 **83.00 ± 2.00**" in markdown and "over 3 seeds" in markdown
+    assert (tiny_report / report["plots"]["seeds"]).stat().st_size > 1000
+
+
+def test_a_seed_spread_of_another_config_is_marked_stale(tmp_path):
+    config = tmp_path / "cpu.cfg"
+    config.write_text("[training]\n")
+    runs = [{"seed": s, "figures": {"x": {"all": {"p": 0.5, "r": 0.5, "f": 0.5}}}} for s in (0, 1)]
+    seeds = seeds_result(config, runs, {})
+    assert not seed_section(seeds)["stale"]
+    config.write_text("[training]\nmax_steps = 1\n")
+    assert seed_section(seeds)["stale"]
+    assert seed_section(None) is None
 
 
 def test_report_scores_every_model_on_the_external_sets_with_ticker_as_org(tiny_report):

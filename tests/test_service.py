@@ -1,5 +1,6 @@
 """REST service (custom_ner.service) with FastAPI's TestClient, and the load script."""
 import json
+import random
 import signal
 import subprocess
 import sys
@@ -252,6 +253,21 @@ def test_soak_script_records_the_server_rss_over_time(tiny_models, tmp_path):
     assert (report["texts"], report["warmup_texts"], report["errors"]) == (400, 40, 0)
     assert report["rss_after_warmup_mb"] > 0 and report["samples"][-1]["texts"] == 440
     assert (tmp_path / "soak" / "soak.png").exists() and "growth after warm-up" in (tmp_path / "soak" / "soak.md").read_text()
+
+
+def test_soak_trace_gives_each_tenth_its_floor_and_peak_and_the_floors_slope():
+    from custom_ner.apps.soak import SoakOptions, random_texts, slope_pct, tenths
+
+    # a reload every 5 texts: a peak of +100 MB for one sample, the floor rising 1 MB a tenth
+    samples = [{"texts": n, "rss_mb": 500 + n // 10 + (100 if n % 5 == 0 else 0)} for n in range(1, 101)]
+    trace = tenths(samples, 0, 100)
+    assert [t["floor_mb"] for t in trace] == [500 + k for k in range(10)]
+    assert trace[0]["peak_mb"] == 601 and trace[-1]["texts"] == 100
+    assert slope_pct(trace[4:], per_texts=10) == 0.198  # +1 MB per 10 texts on a 504 MB floor
+    texts = random_texts(random.Random(0), 3, 12, "mixed")
+    assert all(w[0].isupper() == (i % 3 == 0) and 4 <= len(w) <= 12 for t in texts for i, w in enumerate(t.split()))
+    with pytest.raises(ValueError, match="--case"):
+        SoakOptions(case="title").check()
 
 
 def test_soak_script_refuses_addresses_that_are_not_loopback(tmp_path):

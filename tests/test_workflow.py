@@ -224,3 +224,24 @@ def test_corrections_from_the_review_queue_teach_the_model_the_texts_it_got_wron
     assert len(list(spacy_docs(project / "corpus" / "train" / "corrections.spacy"))) == 3
     run([sys.executable, "scripts/annotate.py", str(texts), "after.jsonl", "--model", model], cwd=project)
     assert spans_of(srsly.read_jsonl(project / "after.jsonl")) == gold
+
+
+@pytest.mark.slow
+def test_the_seeds_workflow_writes_the_seed_spread_and_the_report_shows_it(workflow, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(workflow, project, symlinks=True)
+    data = workflow.parent / "data"
+    # the same budgets as `all` ran with: every step of `all` is cached, only the seeds and the report run
+    result = run([sys.executable, "-m", "spacy", "project", "run", "seeds", ".", "--vars.data_dir", str(data),
+                  "--vars.cpu_max_steps", "100", "--vars.cpu_eval_frequency", "50", "--vars.n_seeds", "2",
+                  "--vars.seed_jobs", "2"], cwd=project)
+    assert "Running command: " + sys.executable + " scripts/train.py" not in result.stdout  # train-cpu was cached
+    seeds = srsly.read_json(project / "metrics" / "seeds.json")
+    assert [run_["seed"] for run_ in seeds["seeds"]] == [0, 1] and seeds["machine"]["cpu"]
+    assert set(seeds["spread"]) == {"conll2003-test", "ner_gold-dev", "tweebank-dev", "wnut17-dev", "tweebank-test",
+                                    "wnut17-test"}
+    f = seeds["spread"]["conll2003-test"]["all"]["f"]
+    assert f["n"] == 2 and f["min"] <= f["mean"] <= f["max"] and f["sd"] >= 0
+    assert "TICKER" in seeds["spread"]["ner_gold-dev"]  # the runs were linked, as the shipped model is
+    report = (project / "metrics" / "report.md").read_text(encoding="utf8")
+    assert "## Seed spread" in report and "over 2 seeds" in report

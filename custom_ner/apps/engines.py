@@ -10,13 +10,16 @@ import ctypes
 import gc
 import logging
 import multiprocessing
+import os
+import signal
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ..data.texts import Record
-from ..loading import load_pipeline
+from ..loading import load_pipeline, model_labels
+from .memory import rss_mb
 
 Spans = List[Dict[str, Any]]
 logger = logging.getLogger("custom_ner.engines")
@@ -62,6 +65,14 @@ def annotate_texts(nlp: Any, texts: Sequence[str], batch_size: int) -> List[Resu
 
 
 RELOAD_AFTER = 100_000
+
+
+def own_rss_mb() -> float:
+    """This process's resident memory in MB (0 where /proc is missing)."""
+    try:
+        return rss_mb(os.getpid())
+    except OSError:
+        return 0.0
 
 
 def settle_memory() -> None:
@@ -118,6 +129,7 @@ class PipelineRunner:
         self.nlp = warm_tokenizer(nlp if nlp is not None else load())
         settle_memory()
         self.reloads = 0
+        self.settled_mb: List[float] = []
         self._base = len(self.nlp.vocab)
         self._next: Optional[Any] = None
         self._loading: Optional[threading.Thread] = None
@@ -147,6 +159,171 @@ class PipelineRunner:
         self._base = len(nlp.vocab)
         self.reloads += 1
         settle_memory()
+        self.settled_mb.append(own_rss_mb())
+
+    def growth(self) -> float:
+        """How far this process's RSS right after its latest reload lies above its RSS
+        right after the first one (a fraction; 0 before the second reload). Taken when
+        only one pipeline is held and freed memory has been trimmed, it is the floor that
+        allocator fragmentation raises, not the passing peak of a reload."""
+        return self.settled_mb[-1] / self.settled_mb[0] - 1 if len(self.settled_mb) > 1 else 0.0
+
+
+def pipeline_info(nlp: Any, name: str) -> Dict[str, Any]:
+    """What the service's ``/model`` says of a pipeline: name, version, components, labels, scores."""
+    meta = nlp.meta
+    performance = meta.get("performance") or {}
+    scores = {k: v for k, v in performance.items() if k.startswith("ents_")}
+    return {"name": f"{meta.get('lang', '')}_{meta.get('name', '')}", "loaded_from": name,
+            "version": meta.get("version"), "spacy_version": meta.get("spacy_version"),
+            "pipeline": list(nlp.pipe_names), "labels": model_labels(nlp), "scores": scores}
+
+
+def _serve_worker(conn: Any, model: str, reload_after: int) -> None:
+    """A worker process's loop: load ``model`` into a :class:`PipelineRunner` (saying
+    "ready" with its description, or "failed"), then answer each ``(texts, batch_size)``
+    with ``("ok", results, growth)`` until ``None`` or the parent's end of the pipe closes
+    (``growth``: :meth:`PipelineRunner.growth`)."""
+    # the parent decides when to stop: Ctrl-C at a terminal reaches the whole process
+    # group, and a draining service still needs its worker for the requests in flight
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        runner = PipelineRunner(lambda: load_pipeline(model), reload_after, background=True)
+        conn.send(("ready", pipeline_info(runner.nlp, model)))
+    except Exception as err:  # noqa: BLE001  the parent raises it
+        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        return
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:  # the parent is gone
+            return
+        if request is None:
+            return
+        texts, batch_size = request
+        try:
+            conn.send(("ok", runner(texts, batch_size), runner.growth()))
+        except Exception as err:  # noqa: BLE001  one bad batch must not end the worker
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+
+
+class WorkerProcess:
+    """One :class:`PipelineRunner` in a child process (spawned: a fresh interpreter),
+    ready once its constructor returns. ``run`` sends texts and returns their results
+    and how far the worker's settled RSS has grown (:meth:`PipelineRunner.growth`)."""
+
+    def __init__(self, model: str, reload_after: int = RELOAD_AFTER, start_timeout: float = 600) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve_worker, args=(child, model, reload_after), name="custom_ner-worker",
+                                   daemon=True)
+        self.process.start()
+        child.close()
+        if not self.conn.poll(start_timeout):
+            self.stop()
+            raise RuntimeError(f"the worker process did not load {model} within {start_timeout:.0f} s")
+        try:
+            status, detail = self.conn.recv()
+        except EOFError:
+            self.process.join(5)
+            raise RuntimeError(f"the worker process for {model} died while loading "
+                               f"(exit code {self.process.exitcode})") from None
+        if status != "ready":
+            self.stop()
+            raise OSError(detail)
+        self.info: Dict[str, Any] = detail
+        self.pid = self.process.pid
+
+    def run(self, texts: Sequence[str], batch_size: int) -> Tuple[List[Result], float]:
+        try:
+            self.conn.send((list(texts), batch_size))
+            status, *answer = self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            raise RuntimeError(f"the worker process {self.pid} died (exit code {self.process.exitcode})") from None
+        if status != "ok":
+            raise RuntimeError(answer[0])
+        return answer[0], answer[1]
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self.conn.close()
+
+
+MAX_GROWTH = 0.03
+
+
+class ProcessRunner:
+    """A :class:`PipelineRunner` in a worker process that is *replaced* by a fresh one
+    once its settled RSS (right after a reload) has grown ``max_growth`` (a fraction)
+    over what it was after the first reload (uWSGI's reload-on-rss, for the same reason).
+
+    Why: memory zones free what a batch adds and the runner's reloads drop spaCy's
+    grown lookup tables, but not every page of a dropped pipeline comes back. CPython's
+    small-object allocator keeps each 1 MiB arena that any live object still sits in,
+    and a pipeline's strings, lexemes and tables are spread over thousands of them:
+    with every reload a few more arenas stayed while live memory stayed flat (the
+    soak test's RSS rose about 0.2 KB per text of new words; docs/apps.md). A process
+    that exits returns everything. A worker costs what its interpreter imports (spaCy
+    imports torch: about 550 MB) plus the model, so replacing it is kept rare: the
+    next worker loads in a thread and is swapped in between batches (callers keep
+    being answered; for those seconds two workers exist). A worker that dies fails the
+    batch it had and is replaced for the next one. ``max_growth=0`` never replaces it.
+    """
+
+    def __init__(self, model: str, reload_after: int = RELOAD_AFTER, max_growth: float = MAX_GROWTH) -> None:
+        self.model = model
+        self.reload_after = reload_after
+        self.max_growth = max_growth
+        self.worker = WorkerProcess(model, reload_after)
+        self.info = self.worker.info
+        self.replaced = 0
+        self._next: Optional[WorkerProcess] = None
+        self._loading: Optional[threading.Thread] = None
+
+    def __call__(self, texts: Sequence[str], batch_size: int) -> List[Result]:
+        if self._next is not None:
+            self._swap()
+        if not self.worker.alive():
+            logger.warning("worker process %s is gone: starting a new one", self.worker.pid)
+            self.worker.stop()
+            self.worker = WorkerProcess(self.model, self.reload_after)
+        results, growth = self.worker.run(texts, batch_size)
+        if self.max_growth and growth >= self.max_growth and self._loading is None:
+            self._loading = threading.Thread(target=self._load_next, name="custom_ner-replace", daemon=True)
+            self._loading.start()
+        return results
+
+    def _load_next(self) -> None:
+        try:
+            self._next = WorkerProcess(self.model, self.reload_after)
+        except Exception as err:  # noqa: BLE001  keep serving with the old worker; the next batch tries again
+            logger.warning("could not start a new worker (%s); keeping worker %s", err, self.worker.pid)
+            self._loading = None
+
+    def _swap(self) -> None:
+        old, self.worker = self.worker, self._next
+        self._next, self._loading = None, None
+        self.replaced += 1
+        old.stop()
+
+    def close(self) -> None:
+        if self._loading is not None:
+            self._loading.join()
+        for worker in (self.worker, self._next):
+            if worker is not None:
+                worker.stop()
 
 
 _WORKER_NLP: Any = None

@@ -5,9 +5,10 @@ Made to run for weeks. The model loads in the background after start-up: ``/heal
 can be served. Requests are bounded three ways (body bytes 413, texts per request
 422, characters per text 422) and every error is a JSON object with ``error`` and
 ``detail``. Concurrent requests are combined into one ``nlp.pipe`` call by
-:class:`Combiner`, run in memory zones and on a pipeline that is reloaded before
-spaCy's lookup tables grow without bound (:class:`~custom_ner.apps.engines.PipelineRunner`),
-so memory stays flat however many new words arrive. SIGTERM (or Ctrl-C) drains:
+:class:`Combiner`, run in memory zones by a pipeline that is reloaded as new words come, in a worker
+process that is replaced by a fresh one once its RSS has grown ``max_growth``
+(:class:`~custom_ner.apps.engines.ProcessRunner`), so memory stays bounded however
+many new words arrive. SIGTERM (or Ctrl-C) drains:
 requests in flight finish, new ones get 503, and the process exits 0
 (:class:`DrainingServer`).
 """
@@ -30,8 +31,7 @@ from typing_extensions import Annotated
 import uvicorn
 
 from ..data.texts import text_problem
-from ..loading import load_pipeline, model_labels
-from .engines import RELOAD_AFTER, PipelineRunner, Result, keep_confident
+from .engines import MAX_GROWTH, RELOAD_AFTER, PipelineRunner, ProcessRunner, Result, keep_confident, pipeline_info
 
 logger = logging.getLogger("custom_ner.service")
 
@@ -43,6 +43,7 @@ class Limits:
     max_body_bytes: int = 2_000_000
     batch_size: int = 128
     reload_after: int = RELOAD_AFTER  # new words before the pipeline is reloaded (0: never)
+    max_growth: float = MAX_GROWTH  # RSS growth (a fraction) before the worker process is replaced (0: never)
 
 
 class Entity(BaseModel):
@@ -243,15 +244,6 @@ class Admission:
             self.life.in_flight -= 1
 
 
-def model_info(nlp: Any, name: str) -> Dict[str, Any]:
-    meta = nlp.meta
-    performance = meta.get("performance") or {}
-    scores = {k: v for k, v in performance.items() if k.startswith("ents_")}
-    return {"name": f"{meta.get('lang', '')}_{meta.get('name', '')}", "loaded_from": name,
-            "version": meta.get("version"), "spacy_version": meta.get("spacy_version"),
-            "pipeline": nlp.pipe_names, "labels": model_labels(nlp), "scores": scores}
-
-
 def server_timing(timing: Dict[str, float], started: float) -> str:
     """``Server-Timing`` header: queue wait, inference and the whole request in ms."""
     parts = {**timing, "total": time.perf_counter() - started}
@@ -270,10 +262,12 @@ def create_app(model: str, limits: Limits = Limits(), nlp: Any = None,
     def load() -> None:
         try:
             if nlp is not None:
-                runner = PipelineRunner(lambda: nlp, reload_after=0, nlp=nlp)  # nothing to reload it from
-            else:
-                runner = PipelineRunner(lambda: load_pipeline(model), limits.reload_after, background=True)
-            state.update(combine=Combiner(runner, limits.batch_size), info=model_info(runner.nlp, model))
+                runner: Any = PipelineRunner(lambda: nlp, reload_after=0, nlp=nlp)  # nothing to reload it from
+                info = pipeline_info(nlp, model)
+            else:  # the pipeline in a worker process, replaced as new words come (memory stays bounded)
+                runner = ProcessRunner(model, limits.reload_after, limits.max_growth)
+                info = runner.info
+            state.update(runner=runner, combine=Combiner(runner, limits.batch_size), info=info)
             life.loaded.set()
         except Exception as err:  # noqa: BLE001  reported by /health, /ready and on_load_error
             life.error = err
@@ -290,6 +284,8 @@ def create_app(model: str, limits: Limits = Limits(), nlp: Any = None,
         yield
         if "combine" in state:
             state["combine"].close()
+        if isinstance(state.get("runner"), ProcessRunner):
+            state["runner"].close()
 
     app = FastAPI(title="en_custom_ner", version="1.0.0", lifespan=lifespan,
                   description="Named entities (PERSON, ORG, LOC, MISC, TICKER with kb_id) for texts.")
@@ -392,7 +388,7 @@ def serve(model: str, host: str = "127.0.0.1", port: int = 8000, limits: Limits 
     """Run the service for ``model`` (one process; the model is loaded once); the exit code."""
     if min(limits.max_texts, limits.max_chars, limits.max_body_bytes, limits.batch_size) < 1 or not 0 < port < 65536:
         raise ValueError("limits and the batch size must be at least 1 and the port in 1..65535")
-    if limits.reload_after < 0 or drain_timeout <= 0:
+    if limits.reload_after < 0 or limits.max_growth < 0 or drain_timeout <= 0:
         raise ValueError("--reload-after must be at least 0 and --drain-timeout positive")
 
     def stop(err: BaseException) -> None:

@@ -85,7 +85,8 @@ def seeds(report: Report) -> List[str]:
     section = report.get("seeds")
     if not section:
         return lines + ["No seed spread measured yet: `python -m spacy project run seeds` trains the CPU "
-                        "configuration with 3 seeds and shows every headline figure here as mean ± sd.", ""]
+                        "configuration with several seeds (`--vars.n_seeds`) and shows every headline figure "
+                        "here as mean ± sd.", ""]
     n, labels = section["n_seeds"], report["labels"]
     if section["stale"]:
         lines += [f"**Stale:** {section['config']} has changed since these {n} seeds were trained; "

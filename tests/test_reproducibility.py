@@ -1,0 +1,48 @@
+"""Same config, same machine, same bytes: the part of the fixture workflow that builds
+the vectors, trains and packages, run twice in two copies of the project with different
+hash seeds, writes identical files (docs/reproducibility.md)."""
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import srsly
+
+from conftest import make_fixture_project
+
+STEPS = ("convert", "convert-external", "corrections", "vectors", "init-tok2vec", "train-cpu-base")
+COMPARED = ("corpus/train", "corpus/dev", "vectors/glove", "training/init", "training/cpu-base/model-best", "packages")
+
+
+def run_steps(project: Path, data: Path, hash_seed: str) -> subprocess.Popen:
+    """The steps, then the package script on the trained model, in one shell (in the background)."""
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    steps = [[sys.executable, "-m", "spacy", "project", "run", step, ".", "--vars.data_dir", str(data),
+              "--vars.cpu_max_steps", "40", "--vars.cpu_eval_frequency", "20"] for step in STEPS]
+    srsly.write_json(project / "meta.json", {"description": "reproducibility test"})
+    steps.append([sys.executable, "scripts/package.py", "training/cpu-base/model-best", "packages",
+                  "--name", "repro", "--version", "0.0.1", "--meta-path", "meta.json"])
+    script = " && ".join(" ".join(map(str, cmd)) for cmd in steps)
+    return subprocess.Popen(["bash", "-c", script], cwd=project, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def digests(project: Path) -> dict:
+    files = [p for rel in COMPARED for p in sorted((project / rel).rglob("*")) if p.is_file()]
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.mark.slow
+def test_two_runs_build_train_and_package_to_the_same_bytes(tmp_path):
+    projects = [make_fixture_project(tmp_path / name) for name in ("a", "b")]
+    # the same data directory: the corpus statistics name their input files
+    runs = [run_steps(project, projects[0][1], seed) for (project, _), seed in zip(projects, ("1", "2"))]
+    for run in runs:
+        out, _ = run.communicate(timeout=1200)
+        assert run.returncode == 0, out[-6000:]
+    first, second = (digests(project) for project, _ in projects)
+    assert any(name.endswith(".whl") for name in first), sorted(first)
+    assert any(name.endswith("key2row") for name in first)
+    assert first == second, [name for name in sorted(set(first) | set(second)) if first.get(name) != second.get(name)]
