@@ -8,12 +8,16 @@
     training/    the weighted corpus reader, training runs and their summary logger,
                  weight transfer, transformer helpers, word vectors, the final pipeline
     evaluation/  the one scoring module, error analysis, speed, the evaluation report,
-                 its plots and displaCy page, the package's meta.json
+                 its plots and displaCy page, the package's meta.json, the seed spread
+                 (seeds.py) and the runs behind it (seed_runs.py)
     apps/        using a trained model: batch annotation (local and Spark), the REST
                  service, the Streamlit demo, their benchmarks
-    loading.py   the one way a pipeline is loaded; device.py: GPU or CPU
+    confidence/  calibrated per-entity confidence (shipped in the wheel), its fit and
+                 the review queue
+    loading.py   the one way a pipeline is loaded; device.py: GPU or CPU; machine.py:
+                 the CPU and BLAS kernels every figure is measured with
     console.py   how the scripts print; browser.py: headless Chromium; workflow.py:
-                 the project's own checks (assets) and clean-up
+                 the project's own checks (assets), clean-up and reproducible wheels
 
 Lower layers never import upper ones (data < ticker < training < evaluation < apps);
 ``tests/test_layout.py`` checks it. Nothing is imported here on purpose: importing one

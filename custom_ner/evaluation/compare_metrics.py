@@ -58,7 +58,13 @@ def differences(a: Any, b: Any, path: str = "", ignore: frozenset = TIMING_KEYS,
     if a == b:
         return []
     suffix = note(path, a, b) if note and isinstance(a, (int, float)) and isinstance(b, (int, float)) else ""
-    return [f"{path}: {a!r} -> {b!r}{suffix}"]
+    return [f"{path}: {short(a)} -> {short(b)}{suffix}"]
+
+
+def short(value: Any, limit: int = 120) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a whole section that appeared is one line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def figure_of(rel: str, path: str, sets: Sequence[str]) -> Optional[Tuple[str, str, str]]:

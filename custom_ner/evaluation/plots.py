@@ -52,7 +52,7 @@ def seed_strips(report: Dict[str, Any], path: Path) -> Path:
     """F1 of every seed per label and set (one dot a seed), with the mean ± sd beside it."""
     section = report["seeds"]
     sets = list(section["spread"])
-    fig, axes = plt.subplots(1, len(sets), figsize=(3.2 * len(sets) + 1, 3.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.2 * len(sets) + 1, 3.6), squeeze=False)  # own scale: the spread shows
     for ax, name in zip(axes[0], sets):
         labels = ["all", *[label for label in report["labels"] if label in section["spread"][name]]]
         for x, label in enumerate(labels):

@@ -21,8 +21,8 @@ from .seeds import ALL, METRICS, Figures
 
 def score_run(model: Union[str, Path], data: Mapping[str, Path], external: Mapping[str, Path],
               mapping: Dict[str, Any], labels: Sequence[str], batch_size: int = 256) -> Figures:
-    """P, R and F of ``model`` on every set, overall (``all``) and per label (labels the
-    set's gold or the predictions hold); ``external`` sets are scored with ``mapping``."""
+    """P, R and F of ``model`` on every set, overall (``all``) and per label the set's
+    gold holds (a label without gold has no recall); ``external`` sets are scored with ``mapping``."""
     nlp = load_pipeline(model)
     figures: Figures = {}
     for name, path in [*data.items(), *external.items()]:
@@ -33,7 +33,7 @@ def score_run(model: Union[str, Path], data: Mapping[str, Path], external: Mappi
         result = ner_scores([Example(p, g) for p, g in zip(predicted, gold)], labels)
         figures[name] = {ALL: {m: result[m] for m in METRICS}}
         for label, row in result["per_label"].items():
-            if row["support"] or row["predicted"]:
+            if row["support"]:
                 figures[name][label] = {m: row[m] for m in METRICS}
     return figures
 
