@@ -13,7 +13,7 @@ import srsly
 from fastapi.testclient import TestClient
 
 import custom_ner.apps.service as service
-from custom_ner.apps.engines import PipelineRunner, annotate_texts
+from custom_ner.apps.engines import PipelineRunner, ProcessRunner, annotate_texts
 from custom_ner.apps.servers import free_port, start_server
 from custom_ner.apps.service import Combiner, Limits, create_app
 from custom_ner.loading import load_pipeline
@@ -169,11 +169,11 @@ def test_ents_reports_queue_and_inference_time_in_server_timing(client):
 def test_health_answers_while_the_model_loads_and_ready_waits_for_it(tiny_models, monkeypatch):
     release = threading.Event()
 
-    def slow_load(name):
+    def slow_runner(*args):  # the worker process loads the model: hold its start back
         release.wait(30)
-        return load_pipeline(name)
+        return ProcessRunner(*args)
 
-    monkeypatch.setattr(service, "load_pipeline", slow_load)
+    monkeypatch.setattr(service, "ProcessRunner", slow_runner)
     with TestClient(create_app(tiny_models["custom"], LIMITS)) as c:
         assert c.get("/health").json() == {"status": "ok", "model": None}
         for path in ("/ready", "/model"):

@@ -284,8 +284,9 @@ def create_app(model: str, limits: Limits = Limits(), nlp: Any = None,
         yield
         if "combine" in state:
             state["combine"].close()
-        if isinstance(state.get("runner"), ProcessRunner):
-            state["runner"].close()
+        close = getattr(state.get("runner"), "close", None)  # a worker process to stop
+        if close is not None:
+            close()
 
     app = FastAPI(title="en_custom_ner", version="1.0.0", lifespan=lifespan,
                   description="Named entities (PERSON, ORG, LOC, MISC, TICKER with kb_id) for texts.")
