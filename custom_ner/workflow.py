@@ -71,6 +71,7 @@ def package(model: Union[str, Path], out_dir: Union[str, Path], args: Sequence[s
     (:data:`WHEEL_EPOCH` unless the environment sets it): the wheel's zip entries get
     that time instead of the build's, and the same model packs to the same bytes.
     Returns spaCy's exit code."""
+    # a fixed hash seed too: nothing the build tools write (egg-info, RECORD) may follow set order
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", WHEEL_EPOCH),
            "PYTHONHASHSEED": "0"}
     return subprocess.run([sys.executable, "-m", "spacy", "package", str(model), str(out_dir), *args], env=env).returncode
