@@ -118,12 +118,17 @@ async def send(url: str, sampler: RssSampler, n_texts: int, options: SoakOptions
     return errors
 
 
+def tenth_marks(warmup: int, texts: int) -> List[int]:
+    """The sent counts at which each tenth of the soaked texts ends (0: the warm-up's end)."""
+    return [warmup + texts * k // 10 for k in range(0, 11)]
+
+
 def tenths(samples: Sequence[Dict[str, float]], warmup: int, texts: int) -> List[Dict[str, float]]:
     """Each tenth of the soaked texts (after the warm-up): RSS in the sample taken as it
     was reached, and the lowest (``floor_mb``) and highest (``peak_mb``) sample within it.
     A reload holds two pipelines for a moment and the peaks show it; what would grow
     without bound is the floor the RSS comes back to between reloads."""
-    marks = [warmup + texts * k // 10 for k in range(0, 11)]
+    marks = tenth_marks(warmup, texts)
     out = []
     for start, mark in zip(marks, marks[1:]):
         inside = [s["rss_mb"] for s in samples if start < s["texts"] <= mark]
@@ -169,20 +174,21 @@ def run_soak(out_dir: Path, model: str = "en_custom_ner", url: Optional[str] = N
         after_warmup = sampler.sample()
         msg.text(f"RSS {started:,.0f} MB at start, {after_warmup:,.0f} MB after {sampler.sent:,} warm-up texts")
         sampler.start()
-        marks = [options.warmup + options.texts * k // 10 for k in range(1, 11)]
         errors += asyncio.run(send(url, sampler, options.warmup + options.texts, options, deadline,
-                                   options.seed + 1, latencies, marks))
+                                   options.seed + 1, latencies, tenth_marks(options.warmup, options.texts)[1:]))
         sampler.stopped.set()
         sampler.join()
         final = sampler.sample()
     finally:
         if server is not None:
             stop_server(server)
-    return write_soak(out_dir, soak_report(model if server is not None else None, url, options, sampler.samples,
-                                           started, after_warmup, final, errors, latencies, sampler.sent))
+    report = soak_report(model if server is not None else None, url, options, samples=sampler.samples,
+                         started=started, after_warmup=after_warmup, final=final, errors=errors,
+                         latencies=latencies, sent=sampler.sent)
+    return write_soak(out_dir, report)
 
 
-def soak_report(model: Optional[str], url: str, options: SoakOptions, samples: List[Dict[str, float]],
+def soak_report(model: Optional[str], url: str, options: SoakOptions, *, samples: List[Dict[str, float]],
                 started: float, after_warmup: float, final: float, errors: List[str], latencies: List[float],
                 sent: int) -> Dict[str, Any]:
     """The soak's figures: RSS at start, after the warm-up, at each tenth and at the end;
