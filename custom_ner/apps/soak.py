@@ -91,7 +91,7 @@ class RssSampler(threading.Thread):
             self.sample()
 
 
-async def send(url: str, sampler: RssSampler, n_texts: int, options: SoakOptions, deadline: float, seed: int,
+async def send(url: str, sampler: RssSampler, n_texts: int, options: SoakOptions, deadline: float, seed: int, *,
                latencies: List[float], marks: Sequence[int] = ()) -> List[str]:
     """Send texts until ``n_texts`` are sent from ``options.clients`` clients; the errors.
     A sample is taken as the sent count passes each of ``marks`` (the tenths of the run)."""
@@ -170,12 +170,13 @@ def run_soak(out_dir: Path, model: str = "en_custom_ner", url: Optional[str] = N
         sampler = RssSampler(pid, options.every)
         started = sampler.sample()
         deadline = time.perf_counter() + options.time_limit
-        errors = asyncio.run(send(url, sampler, options.warmup, options, deadline, options.seed, []))
+        errors = asyncio.run(send(url, sampler, options.warmup, options, deadline, options.seed, latencies=[]))
         after_warmup = sampler.sample()
         msg.text(f"RSS {started:,.0f} MB at start, {after_warmup:,.0f} MB after {sampler.sent:,} warm-up texts")
         sampler.start()
         errors += asyncio.run(send(url, sampler, options.warmup + options.texts, options, deadline,
-                                   options.seed + 1, latencies, tenth_marks(options.warmup, options.texts)[1:]))
+                                   options.seed + 1, latencies=latencies,
+                                   marks=tenth_marks(options.warmup, options.texts)[1:]))
         sampler.stopped.set()
         sampler.join()
         final = sampler.sample()
