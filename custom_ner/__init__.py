@@ -16,10 +16,11 @@
                  the review queue
     loading.py   the one way a pipeline is loaded; device.py: GPU or CPU; machine.py:
                  the CPU and BLAS kernels every figure is measured with
-    console.py   how the scripts print; browser.py: headless Chromium; workflow.py:
-                 the project's own checks (assets), clean-up and reproducible wheels
+    console.py   how the scripts print; browser.py: headless Chromium; figures.py:
+                 saving plots; workflow.py: the project's own checks (assets),
+                 clean-up and reproducible wheels
 
-Lower layers never import upper ones (data < ticker < training < evaluation < apps);
+Lower layers never import upper ones (data < loading < ticker < training and confidence < evaluation < apps);
 ``tests/test_layout.py`` checks it. Nothing is imported here on purpose: importing one
 module loads only what that module needs, so project.yml's deps stay exact.
 """

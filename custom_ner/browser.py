@@ -77,7 +77,7 @@ def screenshot(page: Path, png: Path, browser: Optional[str] = None, width: int 
     return png
 
 
-def screenshot_when_ready(url: str, png: Path, ready_js: str, browser: Optional[str] = None, width: int = 1400,
+def screenshot_when_ready(url: str, png: Path, ready_js: str, browser: Optional[str] = None, *, width: int = 1400,
                           height: int = 1400, timeout: float = 120) -> Path:
     """Screenshot a page that renders after it loads (a Streamlit app talks to its
     server over a websocket, which ``--screenshot`` does not wait for): drive headless

@@ -62,6 +62,18 @@ def clean(project_dir: Union[str, Path], generated: Sequence[str] = GENERATED) -
     return removed
 
 
+def compile_package() -> bool:
+    """Write the bytecode of every module of this package now, before any step runs.
+
+    Steps list code directories as deps, and weasel hashes every file under them,
+    ``__pycache__`` included: a module's ``.pyc`` written when a later step first
+    imports it would change an earlier step's hash and rerun it on the next ``run all``.
+    Compiled up front, the ``.pyc`` files change only when their source does."""
+    import compileall
+
+    return bool(compileall.compile_dir(Path(__file__).resolve().parent, quiet=1))
+
+
 # zip's earliest date (1980-01-01): a wheel's file times would otherwise be the build's mtimes
 WHEEL_EPOCH = "315532800"
 

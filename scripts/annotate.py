@@ -19,7 +19,7 @@ from typing import Optional
 
 import typer
 
-from custom_ner.apps.annotate import annotate_file
+from custom_ner.apps.annotate import AnnotateOptions, annotate_file
 from custom_ner.console import fail, line
 from custom_ner.data.errors import ConversionError
 
@@ -46,9 +46,9 @@ def main(
     min_confidence: float = typer.Option(0.0, help="Leave out entities whose score (ent._.confidence) is below this"),
 ) -> None:
     try:
-        summary = annotate_file(input_path, output_path, model, engine, batch_size, n_process, text_column, header,
-                                encoding, input_format, output_format, master, partitions, progress, stats, resume,
-                                min_confidence)
+        options = AnnotateOptions(model, engine, batch_size, n_process, text_column, header, encoding, input_format,
+                                  output_format, master, partitions, resume, min_confidence)
+        summary = annotate_file(input_path, output_path, options, progress=progress, stats=stats)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
     if summary.resumed_after:

@@ -30,7 +30,8 @@ def main(
     field: str = typer.Option("description", help="AG News field to annotate: description or title"),
 ) -> None:
     try:
-        report = run_benchmark(source, out_dir, texts, model, batch_size, run, keep_outputs, field)
+        report = run_benchmark(source, out_dir, texts=texts, model=model, batch_size=batch_size, runs=run,
+                               keep_outputs=keep_outputs, field=field)
     except (ConversionError, RuntimeError, ValueError) as err:
         fail(err)
     identical = report["outputs_identical"]

@@ -24,7 +24,8 @@ def main(
     output: Optional[Path] = typer.Option(None, help="Write the figures as JSON"),
 ) -> None:
     try:
-        result = benchmark(model, data_path, batch_size, n_process, repeats, output, gpu_id)
+        result = benchmark(model, data_path, batch_size=batch_size, n_process=n_process, repeats=repeats,
+                           output=output, gpu_id=gpu_id)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
     for i, run in enumerate(result["runs"], 1):

@@ -27,7 +27,7 @@ def main(
     min_count: int = typer.Option(100, help="A label gets its own map from this many fitted entities"),
 ) -> None:
     try:
-        summary = calibrate(model, output_model, fit, rules_data, train, min_count=min_count, summary_path=output)
+        summary = calibrate(model, output_model, fit, rules_data, train_data=train, min_count=min_count, summary_path=output)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
     ece = summary["fit_ece"]

@@ -1,4 +1,5 @@
-"""Check that every asset of project.yml exists and has its checksum.
+"""Check that every asset of project.yml exists and has its checksum; compile the
+package's bytecode up front (custom_ner/workflow.py says why).
 
     python scripts/check_assets.py [--data-dir ../shared/data] [--project-dir .]
 """
@@ -8,7 +9,7 @@ from typing import Optional
 import typer
 
 from custom_ner.console import fail, line, msg
-from custom_ner.workflow import check_assets
+from custom_ner.workflow import check_assets, compile_package
 
 
 def main(
@@ -28,6 +29,8 @@ def main(
             "version (checksums are MD5, listed under 'assets' in project.yml)."
         )
     msg.good(f"All {len(results)} assets present with matching checksums")
+    if not compile_package():
+        fail("custom_ner/ does not compile (see above)")
 
 
 if __name__ == "__main__":

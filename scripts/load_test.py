@@ -1,11 +1,11 @@
-"""Bounded load test of the REST service (loopback only; a benchmark, not a test).
+"""Bounded load benchmark of the REST service (loopback only).
 
     python scripts/load_test.py metrics/serve-load --model en_custom_ner --texts ../shared/data/ner_gold/dev.jsonl
     python scripts/load_test.py metrics/serve-load --url http://127.0.0.1:8000 --texts texts.txt
 
 Starts `scripts/serve.py` on a free loopback port (or uses --url, which must be a
 loopback address) and sends a fixed number of requests at each concurrency
-(custom_ner/apps/load_test.py); writes OUT_DIR/load.json, load.md and load.png and
+(custom_ner/apps/load_benchmark.py); writes OUT_DIR/load.json, load.md and load.png and
 exits 1 if any request failed.
 """
 import sys
@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from custom_ner.apps.load_test import run_load_test
+from custom_ner.apps.load_benchmark import LoadOptions, run_load_test
 from custom_ner.console import fail, line
 from custom_ner.data.errors import ConversionError
 
@@ -32,8 +32,9 @@ def main(
     warmup: int = typer.Option(20, min=0, help="Untimed requests before the first level"),
 ) -> None:
     try:
-        report = run_load_test(out_dir, texts, model, url, text_column, concurrency, requests, texts_per_request,
-                               time_limit, warmup)
+        options = LoadOptions(model, url, text_column, tuple(concurrency), requests, texts_per_request, time_limit,
+                              warmup)
+        report = run_load_test(out_dir, texts, options)
     except (ConversionError, RuntimeError, ValueError) as err:
         fail(err)
     line(True, f"report in {out_dir / 'load.md'}")

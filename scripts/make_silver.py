@@ -13,7 +13,7 @@ import typer
 
 from custom_ner.console import fail, msg
 from custom_ner.data.errors import ConversionError
-from custom_ner.ticker.silver import MODES, build_silver
+from custom_ner.ticker.silver import MODES, SilverOptions, build_silver
 
 
 def main(
@@ -27,7 +27,7 @@ def main(
     exclude: List[Path] = typer.Option([], help="Gold JSONL files whose texts are left out"),
 ) -> None:
     try:
-        stats = build_silver(inputs, output, symbols, mode, model, limit, seed, exclude)
+        stats = build_silver(inputs, output, symbols, SilverOptions(mode, model, limit, seed, tuple(exclude)))
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
     msg.good(f"{stats['docs']} silver docs ({mode}) -> {output}; counts in {output.with_suffix('.stats.json')}")

@@ -27,7 +27,8 @@ def main(
     seed: int = typer.Option(0),
 ) -> None:
     try:
-        counts = make_update_data(base, gold_train, gold_dev, silver, rehearsal, output_dir, n_silver, n_rehearsal, seed)
+        counts = make_update_data(base, gold_train, gold_dev, silver, rehearsal, output_dir, n_silver=n_silver,
+                                  n_rehearsal=n_rehearsal, seed=seed)
     except (ConversionError, OSError) as err:
         fail(err)
     msg.good(f"{counts['train']} train and {counts['dev']} dev docs -> {output_dir}")

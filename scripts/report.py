@@ -17,7 +17,7 @@ import typer
 from custom_ner.console import fail, msg
 from custom_ner.data.labels import DEFAULT_LABEL_MAP
 from custom_ner.evaluation.model_source import parse_named
-from custom_ner.evaluation.report import make_report
+from custom_ner.evaluation.report import ReportInputs, ReportSettings, make_report
 
 
 def main(
@@ -46,10 +46,10 @@ def main(
         models = [(n, s, "custom") for n, s in parse_named(model, "--model")]
         models += [(n, s, "base") for n, s in parse_named(base, "--base")]
         wheels = {name: Path(path) for name, path in parse_named(wheel, "--wheel")}
-        settings = {"batch_size": batch_size, "n_process": list(n_process), "repeats": repeats,
-                    "load_repeats": load_repeats, "speed_limit": speed_limit, "top_errors": top_errors, "sample": sample}
-        report = make_report(out_dir, datasets, models, label_map, settings, wheels, sample_gold, sample_csv, screenshot,
-                             external, seen_from, seeds=seeds)
+        inputs = ReportInputs(datasets, models, label_map, wheels, sample_gold, sample_csv, screenshot, external,
+                              tuple(seen_from), seeds)
+        settings = ReportSettings(batch_size, tuple(n_process), repeats, load_repeats, speed_limit, top_errors, sample)
+        report = make_report(out_dir, inputs, settings)
     except ValueError as err:  # a bad option, a missing file, no model found
         fail(err)
     if not report["checks"]["all_agree"]:

@@ -14,7 +14,7 @@ import spacy
 import srsly
 
 import custom_ner.apps.engines as engines
-from custom_ner.apps.annotate import annotate_file
+from custom_ner.apps.annotate import AnnotateOptions, annotate_file
 from custom_ner.data.texts import read_records, text_problem
 from custom_ner.data.errors import ConversionError, Rejects
 from custom_ner.data.prodigy import record_to_doc
@@ -51,17 +51,17 @@ def rejected(path):
 
 
 def test_bad_records_are_skipped_into_the_rejects_file_with_line_and_reason(inputs, tiny_models, tmp_path):
-    summary = annotate_file(inputs["jsonl"], tmp_path / "out.jsonl", tiny_models["custom"])
+    summary = annotate_file(inputs["jsonl"], tmp_path / "out.jsonl", AnnotateOptions(model=tiny_models["custom"]))
     assert (summary.records, summary.rejected) == (3, 5)
     assert rejected(tmp_path / "out.rejects.jsonl") == [
         (2, "empty text"), (3, "invalid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
         (4, "expected a JSON object, found list"), (5, "no 'text' field"), (7, "empty line")]
-    summary = annotate_file(inputs["csv"], tmp_path / "csv.jsonl", tiny_models["custom"])
+    summary = annotate_file(inputs["csv"], tmp_path / "csv.jsonl", AnnotateOptions(model=tiny_models["custom"]))
     assert rejected(tmp_path / "csv.rejects.jsonl") == [
         (3, "wrong column count: expected 3 fields, found 1"), (4, "empty text"),
         (8, "wrong column count: expected 3 fields, found 4")]
     assert summary.records == 3
-    summary = annotate_file(inputs["txt"], tmp_path / "txt.jsonl", tiny_models["custom"])
+    summary = annotate_file(inputs["txt"], tmp_path / "txt.jsonl", AnnotateOptions(model=tiny_models["custom"]))
     assert rejected(tmp_path / "txt.rejects.jsonl") == [(2, "empty text")]
 
 
@@ -82,7 +82,7 @@ def test_csv_without_header_takes_a_column_number(write, tmp_path):
 
 def test_undecodable_bytes_and_unpaired_surrogates_are_rejected_not_fatal(write, tiny_models, tmp_path):
     path = write("bad.txt", b"caf\xe9 in London\n" + TINY_TEXTS[1].encode() + b"\n")
-    summary = annotate_file(path, tmp_path / "out.jsonl", tiny_models["custom"])
+    summary = annotate_file(path, tmp_path / "out.jsonl", AnnotateOptions(model=tiny_models["custom"]))
     assert summary.records == 1
     [(line, reason)] = rejected(tmp_path / "out.rejects.jsonl")
     assert line == 1 and reason == "undecodable bytes b'\\xe9' at column 4 (not valid utf-8; pass --encoding if the file uses another one)"
@@ -91,7 +91,7 @@ def test_undecodable_bytes_and_unpaired_surrogates_are_rejected_not_fatal(write,
 
 
 def test_jsonl_output_is_prodigy_style_with_kb_id_and_meta_carried_over(inputs, tiny_models, tmp_path, label_map):
-    annotate_file(inputs["jsonl"], tmp_path / "out.jsonl", tiny_models["custom"])
+    annotate_file(inputs["jsonl"], tmp_path / "out.jsonl", AnnotateOptions(model=tiny_models["custom"]))
     records = list(srsly.read_jsonl(tmp_path / "out.jsonl"))
     first = records[0]
     assert first["meta"] == {"id": 1} and first["_input_hash"] == 7
@@ -108,7 +108,7 @@ def test_jsonl_output_is_prodigy_style_with_kb_id_and_meta_carried_over(inputs, 
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_csv_and_parquet_outputs_have_one_row_per_entity(inputs, tiny_models, tmp_path, suffix):
-    summary = annotate_file(inputs["txt"], tmp_path / f"out.{suffix}", tiny_models["custom"])
+    summary = annotate_file(inputs["txt"], tmp_path / f"out.{suffix}", AnnotateOptions(model=tiny_models["custom"]))
     frame = pd.read_csv(tmp_path / "out.csv", keep_default_na=False) if suffix == "csv" else \
         pd.read_parquet(tmp_path / "out.parquet")
     assert list(frame.columns) == ["line", "start", "end", "label", "text", "kb_id", "score"]
@@ -118,14 +118,14 @@ def test_csv_and_parquet_outputs_have_one_row_per_entity(inputs, tiny_models, tm
 
 
 def test_parquet_output_without_entities_is_a_valid_empty_table(write, tiny_models, tmp_path):
-    annotate_file(write("none.txt", "Nothing here.\n"), tmp_path / "out.parquet", tiny_models["custom"])
+    annotate_file(write("none.txt", "Nothing here.\n"), tmp_path / "out.parquet", AnnotateOptions(model=tiny_models["custom"]))
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 0
 
 
 def test_two_worker_processes_write_the_same_output_as_one(write, tiny_models, tmp_path):
     path = write("many.txt", "\n".join(TINY_TEXTS[i % 3] + f" #{i}" for i in range(500)) + "\n")
-    one = annotate_file(path, tmp_path / "one.jsonl", tiny_models["custom"], batch_size=16)
-    two = annotate_file(path, tmp_path / "two.jsonl", tiny_models["custom"], batch_size=16, n_process=2)
+    one = annotate_file(path, tmp_path / "one.jsonl", AnnotateOptions(model=tiny_models["custom"], batch_size=16))
+    two = annotate_file(path, tmp_path / "two.jsonl", AnnotateOptions(model=tiny_models["custom"], batch_size=16, n_process=2))
     assert (one.records, one.entities, one.words) == (two.records, two.entities, two.words)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
 
@@ -140,7 +140,7 @@ def test_a_trained_model_writes_the_same_bytes_for_any_process_count_and_batch_s
     for n_process in (1, 2):
         for batch_size in (1, 128):
             out = tmp_path / f"p{n_process}-b{batch_size}{suffix}"
-            annotate_file(path, out, tiny_ner, batch_size=batch_size, n_process=n_process)
+            annotate_file(path, out, AnnotateOptions(model=tiny_ner, batch_size=batch_size, n_process=n_process))
             outputs[(n_process, batch_size)] = out.read_bytes()
     assert len(set(outputs.values())) == 1, sorted(outputs)
     assert b"PERSON" in outputs[(1, 1)] or b"ORG" in outputs[(1, 1)]
@@ -161,14 +161,14 @@ def test_a_failing_job_leaves_the_previous_output_untouched_and_can_be_resumed(w
     real = engines.annotate_texts
     monkeypatch.setattr(engines, "annotate_texts", fail_on_second_chunk)
     with pytest.raises(MemoryError):
-        annotate_file(path, out, tiny_models["custom"], batch_size=1, n_process=1)
+        annotate_file(path, out, AnnotateOptions(model=tiny_models["custom"], batch_size=1, n_process=1))
     assert out.read_text() == "previous complete output\n"
     assert calls["chunks"] == 2
     # only the first chunk's records and their checkpoint are left beside it, for --resume
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.jsonl.checkpoint.json", ".out.jsonl.partial", "in", "out.jsonl"]
-    summary = annotate_file(path, out, tiny_models["custom"], batch_size=1, n_process=1, resume=True)
+    summary = annotate_file(path, out, AnnotateOptions(model=tiny_models["custom"], batch_size=1, n_process=1, resume=True))
     assert summary.resumed_after == 4 and summary.records == 30
-    annotate_file(path, tmp_path / "whole.jsonl", tiny_models["custom"], batch_size=1)
+    annotate_file(path, tmp_path / "whole.jsonl", AnnotateOptions(model=tiny_models["custom"], batch_size=1))
     assert out.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.jsonl", "whole.jsonl"]
 
@@ -176,18 +176,18 @@ def test_a_failing_job_leaves_the_previous_output_untouched_and_can_be_resumed(w
 def test_resume_refuses_a_different_job_and_starts_afresh_without_a_checkpoint(write, tiny_models, tmp_path):
     path = write("in/texts.txt", "\n".join(TINY_TEXTS) + "\n")
     out = tmp_path / "out.jsonl"
-    assert annotate_file(path, out, tiny_models["custom"], resume=True).resumed_after == 0  # nothing to resume
+    assert annotate_file(path, out, AnnotateOptions(model=tiny_models["custom"], resume=True)).resumed_after == 0  # nothing to resume
     (tmp_path / ".out.jsonl.checkpoint.json").write_text(json.dumps({"job": {"model": "other"}}))
     (tmp_path / ".out.jsonl.partial").write_text("")
     with pytest.raises(ConversionError, match=r"cannot resume: this is a different job \(.*model.*\)"):
-        annotate_file(path, out, tiny_models["custom"], resume=True)
-    again = annotate_file(path, out, tiny_models["custom"])  # without --resume: start again, and say so
+        annotate_file(path, out, AnnotateOptions(model=tiny_models["custom"], resume=True))
+    again = annotate_file(path, out, AnnotateOptions(model=tiny_models["custom"]))  # without --resume: start again, and say so
     assert again.records == 3 and again.discarded_partial
     parts = tmp_path / ".out.parquet.partial"
     parts.mkdir()
     (parts / "part-000000.parquet.tmp").write_bytes(b"half a part")  # as a kill mid-write leaves it
     (tmp_path / ".out.parquet.checkpoint.json").write_text("{}")
-    assert annotate_file(path, tmp_path / "out.parquet", tiny_models["custom"]).discarded_partial
+    assert annotate_file(path, tmp_path / "out.parquet", AnnotateOptions(model=tiny_models["custom"])).discarded_partial
     assert len(pd.read_parquet(tmp_path / "out.parquet")) > 0 and not parts.exists()
 
 
@@ -213,18 +213,18 @@ def test_a_job_killed_part_way_resumes_to_the_bytes_of_an_uninterrupted_run(writ
     resumed = subprocess.run(command + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resumed after {done:,} texts" in resumed.stdout
-    annotate_file(path, whole, tiny_models["custom"], batch_size=32)
+    annotate_file(path, whole, AnnotateOptions(model=tiny_models["custom"], batch_size=32))
     assert out.read_bytes() == whole.read_bytes()
     assert not checkpoint.exists() and not (tmp_path / f".out{suffix}.partial").exists()
 
 
 def test_unknown_model_and_formats_are_clear_errors(inputs, tmp_path):
     with pytest.raises(OSError, match="cannot load model 'no_such_model'.*project run install"):
-        annotate_file(inputs["txt"], tmp_path / "o.jsonl", "no_such_model")
+        annotate_file(inputs["txt"], tmp_path / "o.jsonl", AnnotateOptions(model="no_such_model"))
     with pytest.raises(ConversionError, match=r"unknown output format 'xml'"):
-        annotate_file(inputs["txt"], tmp_path / "o.xml", "no_such_model")
+        annotate_file(inputs["txt"], tmp_path / "o.xml", AnnotateOptions(model="no_such_model"))
     with pytest.raises(ConversionError, match="file not found"):
-        annotate_file(tmp_path / "missing.txt", tmp_path / "o.jsonl", "no_such_model")
+        annotate_file(tmp_path / "missing.txt", tmp_path / "o.jsonl", AnnotateOptions(model="no_such_model"))
 
 
 def test_cli_lists_rejects_with_file_and_line_and_writes_stats(inputs, tiny_models, tmp_path):
@@ -248,15 +248,14 @@ def test_spark_engine_writes_the_same_output_as_the_local_engine(inputs, tiny_mo
     if shutil.which("java") is None:
         pytest.skip("Spark needs Java (17): apt-get install openjdk-17-jre-headless")
     for name in ("jsonl", "csv"):
-        local = annotate_file(inputs[name], tmp_path / f"local-{name}.jsonl", tiny_models["custom"])
-        spark = annotate_file(inputs[name], tmp_path / f"spark-{name}.jsonl", tiny_models["custom"], engine="spark",
-                              master="local[2]", partitions=2)
+        local = annotate_file(inputs[name], tmp_path / f"local-{name}.jsonl", AnnotateOptions(model=tiny_models["custom"]))
+        spark = annotate_file(inputs[name], tmp_path / f"spark-{name}.jsonl", AnnotateOptions(model=tiny_models["custom"], engine="spark", master="local[2]", partitions=2))
         assert (tmp_path / f"local-{name}.jsonl").read_bytes() == (tmp_path / f"spark-{name}.jsonl").read_bytes()
         assert (tmp_path / f"local-{name}.rejects.jsonl").read_bytes() == \
             (tmp_path / f"spark-{name}.rejects.jsonl").read_bytes()
         assert (local.records, local.entities, local.words) == (spark.records, spark.entities, spark.words)
-    annotate_file(inputs["csv"], tmp_path / "spark.parquet", tiny_models["custom"], engine="spark", master="local[2]")
-    annotate_file(inputs["csv"], tmp_path / "local.parquet", tiny_models["custom"])
+    annotate_file(inputs["csv"], tmp_path / "spark.parquet", AnnotateOptions(model=tiny_models["custom"], engine="spark", master="local[2]"))
+    annotate_file(inputs["csv"], tmp_path / "local.parquet", AnnotateOptions(model=tiny_models["custom"]))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "spark.parquet"), pd.read_parquet(tmp_path / "local.parquet"))
 
 
@@ -272,7 +271,7 @@ def test_a_loopback_standalone_cluster_writes_the_bytes_of_the_local_engine(inpu
 
     driver = tmp_path / "driver"
     shutil.copytree(tiny_models["custom"], driver / "models" / "custom")
-    annotate_file(inputs["jsonl"], tmp_path / "local.jsonl", tiny_models["custom"])
+    annotate_file(inputs["jsonl"], tmp_path / "local.jsonl", AnnotateOptions(model=tiny_models["custom"]))
     with loopback_cluster(workers=2, cores=1, memory="1g", work_dir=tmp_path / "cluster", timeout=180) as master:
         result = subprocess.run([sys.executable, str(SCRIPT), str(inputs["jsonl"]), str(tmp_path / "spark.jsonl"),
                                  "--model", "models/custom", "--engine", "spark", "--master", master, "--partitions", "4"],
@@ -290,7 +289,7 @@ def test_spark_engine_without_java_says_what_to_install(inputs, tiny_models, tmp
     monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
     monkeypatch.delenv("JAVA_HOME", raising=False)
     with pytest.raises(OSError, match="needs Java 17.*openjdk-17-jre-headless"):
-        annotate_file(inputs["txt"], tmp_path / "o.jsonl", tiny_models["custom"], engine="spark")
+        annotate_file(inputs["txt"], tmp_path / "o.jsonl", AnnotateOptions(model=tiny_models["custom"], engine="spark"))
     assert not (tmp_path / "o.jsonl").exists()
 
 

@@ -10,7 +10,7 @@ import spacy
 import srsly
 from fastapi.testclient import TestClient
 
-from custom_ner.apps.annotate import annotate_file
+from custom_ner.apps.annotate import AnnotateOptions, annotate_file
 from custom_ner.apps.service import Limits, create_app
 from custom_ner.confidence.calibration import (Scored, calibration_summary, fit_maps, isotonic, reliability,
                                                threshold_curves)
@@ -155,19 +155,19 @@ def texts_file(write):
 
 
 def test_annotator_writes_scores_and_min_confidence_drops_entities(tiny_ner, texts_file, tmp_path):
-    annotate_file(texts_file, tmp_path / "all.jsonl", tiny_ner)
+    annotate_file(texts_file, tmp_path / "all.jsonl", AnnotateOptions(model=tiny_ner))
     spans = [s for r in srsly.read_jsonl(tmp_path / "all.jsonl") for s in r["spans"]]
     assert spans and all(0 <= s["score"] <= 1 for s in spans)
     cut = sorted(s["score"] for s in spans)[len(spans) // 2]
-    summary = annotate_file(texts_file, tmp_path / "cut.jsonl", tiny_ner, min_confidence=cut)
+    summary = annotate_file(texts_file, tmp_path / "cut.jsonl", AnnotateOptions(model=tiny_ner, min_confidence=cut))
     kept = [s for r in srsly.read_jsonl(tmp_path / "cut.jsonl") for s in r["spans"]]
     assert kept == [s for s in spans if s["score"] >= cut] and summary.entities == len(kept) < len(spans)
     cli = subprocess.run([sys.executable, str(ROOT / "scripts" / "annotate.py"), str(texts_file), str(tmp_path / "cli.jsonl"),
                           "--model", tiny_ner, "--min-confidence", str(cut), "--no-progress"], capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr
     assert [s for r in srsly.read_jsonl(tmp_path / "cli.jsonl") for s in r["spans"]] == kept
-    annotate_file(texts_file, tmp_path / "all.csv", tiny_ner)
-    annotate_file(texts_file, tmp_path / "all.parquet", tiny_ner)
+    annotate_file(texts_file, tmp_path / "all.csv", AnnotateOptions(model=tiny_ner))
+    annotate_file(texts_file, tmp_path / "all.parquet", AnnotateOptions(model=tiny_ner))
     for frame in (pd.read_csv(tmp_path / "all.csv"), pd.read_parquet(tmp_path / "all.parquet")):
         assert list(frame.columns)[-1] == "score"
         assert frame["score"].tolist() == pytest.approx([s["score"] for s in spans])
@@ -175,7 +175,7 @@ def test_annotator_writes_scores_and_min_confidence_drops_entities(tiny_ner, tex
 
 def test_annotator_refuses_a_threshold_outside_0_to_1(tiny_ner, texts_file, tmp_path):
     with pytest.raises(ValueError, match="min-confidence"):
-        annotate_file(texts_file, tmp_path / "x.jsonl", tiny_ner, min_confidence=1.5)
+        annotate_file(texts_file, tmp_path / "x.jsonl", AnnotateOptions(model=tiny_ner, min_confidence=1.5))
 
 
 def test_rest_service_returns_scores_and_honours_min_confidence(tiny_ner):
@@ -221,7 +221,7 @@ def test_review_queue_names_the_line_of_a_span_without_a_score(write):
 
 
 def test_corrected_tasks_round_trip_into_training_docs(tiny_ner, texts_file, tmp_path, label_map):
-    annotate_file(texts_file, tmp_path / "pred.jsonl", tiny_ner)
+    annotate_file(texts_file, tmp_path / "pred.jsonl", AnnotateOptions(model=tiny_ner))
     tasks = review_queue(read_predictions(tmp_path / "pred.jsonl"), n=3)
     tasks[0]["spans"] = [{"start": 0, "end": len(tasks[0]["text"].split()[0]), "label": "PERSON"}]
     for task in tasks:

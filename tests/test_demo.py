@@ -144,3 +144,19 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has already stopped
     except FileNotFoundError:
         return False
+
+
+def test_the_demo_hides_exactly_the_entities_annotate_leaves_out():
+    from spacy.tokens import Span
+
+    from custom_ner.apps.engines import Result, doc_spans, keep_confident, keep_confident_ents
+
+    if not Span.has_extension("confidence"):
+        Span.set_extension("confidence", default=None)
+    doc = spacy.blank("en")("Apple hired Tim Cook in Cupertino")
+    doc.ents = [Span(doc, 0, 1, "ORG"), Span(doc, 2, 4, "PERSON"), Span(doc, 5, 6, "LOC")]
+    for ent, score in zip(doc.ents, (0.9, 0.3, None)):  # no score: kept, as annotate keeps it
+        ent._.confidence = score
+    kept = keep_confident([Result(len(doc), doc_spans(doc))], 0.5)[0].spans
+    keep_confident_ents(doc, 0.5)
+    assert [e.text for e in doc.ents] == [s["text"] for s in kept] == ["Apple", "Cupertino"]

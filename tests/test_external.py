@@ -90,7 +90,7 @@ def test_role_mentions_become_unannotated_so_predictions_on_them_do_not_count(nl
     ext = ExternalSet("sec", ROOT, "test", "io", roles=["Borrower", "Lenders"])
     card = load_scorecard(ROOT / "configs" / "external.json", label_map)
     pred = doc(nlp_en, [t.text for t in gold], [(1, 2, "PERSON"), (3, 5, "PERSON")])
-    result = score_external([pred], [gold], ext, card, ["PERSON", "ORG", "LOC", "MISC"], None)
+    result = score_external([pred], [gold], ext, card, ["PERSON", "ORG", "LOC", "MISC"], seen=None)
     assert result["spacy"]["per_label"]["PERSON"]["f"] == pytest.approx(0.8)  # 2 of 3 found, none wrong
     assert result["without_roles"]["per_label"]["PERSON"]["f"] == 1.0
     assert result["without_roles"]["roles_unannotated"] == 2
@@ -104,11 +104,11 @@ def test_training_data_from_sec_has_role_mentions_outside_any_entity(tmp_path, n
     assert kept[1].ent_iob_ == "O" and kept[6].ent_iob_ == "O"  # taught as not-a-name, not left unknown
     DocBin(docs=[gold]).to_disk(tmp_path / "fin5.spacy")
     out = tmp_path / "levers" / "fin5.spacy"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "drop_roles.py"), str(tmp_path / "fin5.spacy"),
+    result = subprocess.run([sys.executable, str(ROOT / "studies" / "levers" / "drop_roles.py"), str(tmp_path / "fin5.spacy"),
                              str(out), "--set", "sec-fin3"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert srsly.read_json(out.with_suffix(".stats.json"))["roles_made_outside"] == 2
-    missing = subprocess.run([sys.executable, str(ROOT / "scripts" / "drop_roles.py"), str(tmp_path / "fin5.spacy"),
+    missing = subprocess.run([sys.executable, str(ROOT / "studies" / "levers" / "drop_roles.py"), str(tmp_path / "fin5.spacy"),
                               str(out), "--set", "tweebank-test"], cwd=ROOT, capture_output=True, text=True)
     assert missing.returncode != 0 and "has no 'roles'" in missing.stdout + missing.stderr
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from project_code import PACKAGE, ROOT, code_deps, imports, load_project, module_name, modules, needed_deps
+from project_code import PACKAGE, ROOT, all_commands, code_deps, expand, imports, module_name, modules, needed_deps
 
 # lower layers never import upper ones; modules of one layer may import each other
 LAYERS = {
     "custom_ner.console": 0, "custom_ner.device": 0, "custom_ner.browser": 0, "custom_ner.workflow": 0,
-    "custom_ner.machine": 0, "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2,
+    "custom_ner.machine": 0, "custom_ner.figures": 0, "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2,
     "custom_ner.training": 3,
     "custom_ner.confidence": 3, "custom_ner.evaluation": 4, "custom_ner.apps": 5,
 }
@@ -108,20 +108,47 @@ def test_only_public_spacy_modules_and_no_patching_of_them(path):
                 f"{path.name}:{node.lineno} assigns to an attribute of spaCy's modules"
 
 
-@pytest.mark.parametrize("command", load_project()["commands"], ids=lambda c: c["name"])
-def test_every_step_lists_the_code_and_configs_it_runs_as_deps(command):
-    needed, listed = needed_deps(command), code_deps(command)
-    assert not needed - listed, f"{command['name']}: add to deps {sorted(needed - listed)} (python tests/project_code.py)"
-    assert not listed - needed, f"{command['name']}: deps it does not run {sorted(listed - needed)}"
+def step_id(item) -> str:
+    return item[1]["name"] if item[0] == ROOT else f"{item[0].relative_to(ROOT)}:{item[1]['name']}"
+
+
+@pytest.mark.parametrize("project_dir,command", all_commands(), ids=[step_id(c) for c in all_commands()])
+def test_every_step_lists_the_code_and_configs_it_runs_as_deps(project_dir, command):
+    """By directory where a step runs a subpackage: weasel hashes every file under it, so
+    editing one module reruns the steps that use its subpackage, and no other."""
+    needed, listed = needed_deps(command, project_dir), code_deps(command, project_dir)
+    covered = set().union(*(expand(d) for d in listed))
+    assert not needed - covered, f"{command['name']}: add to deps {sorted(needed - covered)} (python tests/project_code.py)"
+    assert [d for d in listed if not expand(d) & needed] == [], f"{command['name']}: deps it does not run"
+    subpackages = {p.parent.name for p in (ROOT / PACKAGE).glob("*/__init__.py")}
+    used = {f.split("/")[1] for f in needed if f.startswith(PACKAGE + "/") and f.count("/") > 1}
+    assert PACKAGE not in listed or used == subpackages, \
+        f"{command['name']}: list the subpackages it uses ({sorted(used)}), not all of {PACKAGE}/"
     missing = [d for d in command.get("deps", []) if d.startswith(("scripts/", "custom_ner/", "configs/"))
-               and not (ROOT / d).exists()]
+               and not (project_dir / d).exists()]
     assert missing == []
 
 
 def test_every_package_module_is_run_by_some_step_or_app():
-    used = set().union(*(needed_deps(c) for c in load_project()["commands"]))
+    used = set().union(*(needed_deps(c, d) for d, c in all_commands()))
     unused = [str(p.relative_to(ROOT)) for p in modules().values() if str(p.relative_to(ROOT)) not in used]
     assert unused == [], "modules no step runs (dead code?)"
+
+
+MAX_POSITIONAL = 6
+
+
+def test_no_function_of_the_package_takes_more_than_six_positional_parameters():
+    """Longer option lists travel as a frozen dataclass (``Limits``, ``AnnotateOptions``)
+    or as keyword-only parameters."""
+    long = []
+    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [a.arg for a in node.args.posonlyargs + node.args.args]
+                if len([n for n in names if n not in ("self", "cls")]) > MAX_POSITIONAL:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert long == []
 
 
 def test_module_names_resolve_to_files():

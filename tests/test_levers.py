@@ -1,4 +1,4 @@
-"""The lever study's bookkeeping (custom_ner/evaluation/levers.py): runs grouped into
+"""The lever study's bookkeeping (studies/levers/lever_study.py): runs grouped into
 rows with the mean of their seeds, words/s timed in one sitting, the zipped size."""
 import zipfile
 
@@ -6,7 +6,7 @@ import spacy
 import srsly
 from spacy.tokens import DocBin
 
-from custom_ner.evaluation.levers import lever_rows, lever_table, measure_runs_speed, read_runs, zipped_mb
+from lever_study import lever_rows, lever_table, measure_runs_speed, read_runs, zipped_mb
 
 
 def run(lever, seed, f, words_per_second=None, mb=None):

@@ -34,15 +34,44 @@ def digests(project: Path) -> dict:
     return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-@pytest.mark.slow
-def test_two_runs_build_train_and_package_to_the_same_bytes(tmp_path):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The steps run in two fixture projects with hash seeds 1 and 2."""
+    tmp_path = tmp_path_factory.mktemp("repro")
     projects = [make_fixture_project(tmp_path / name) for name in ("a", "b")]
     # the same data directory: the corpus statistics name their input files
     runs = [run_steps(project, projects[0][1], seed) for (project, _), seed in zip(projects, ("1", "2"))]
     for run in runs:
         out, _ = run.communicate(timeout=1200)
         assert run.returncode == 0, out[-6000:]
-    first, second = (digests(project) for project, _ in projects)
+    return projects
+
+
+@pytest.mark.slow
+def test_two_runs_build_train_and_package_to_the_same_bytes(built):
+    first, second = (digests(project) for project, _ in built)
     assert any(name.endswith(".whl") for name in first), sorted(first)
     assert any(name.endswith("key2row") for name in first)
     assert first == second, [name for name in sorted(set(first) | set(second)) if first.get(name) != second.get(name)]
+
+
+def would_run(project: Path, data: Path) -> set:
+    """The steps of STEPS that ``spacy project run --dry`` would run (not skip) now."""
+    ran = set()
+    for step in STEPS:
+        out = subprocess.run([sys.executable, "-m", "spacy", "project", "run", step, ".", "--dry", "--vars.data_dir",
+                              str(data), "--vars.cpu_max_steps", "40", "--vars.cpu_eval_frequency", "20"],
+                             cwd=project, capture_output=True, text=True, check=True).stdout
+        if "Skipping" not in out:
+            ran.add(step)
+    return ran
+
+
+@pytest.mark.slow
+def test_editing_a_data_module_reruns_the_steps_that_use_custom_ner_data_and_no_other(built):
+    project, data = built[0]
+    assert would_run(project, data) == {"corrections"}  # no_skip; everything else is up to date
+    module = project / "custom_ner" / "data" / "iob.py"
+    module.write_text(module.read_text(encoding="utf8") + "# edited\n", encoding="utf8")
+    # corrections, vectors and the converts read through custom_ner/data; init-tok2vec and training do not
+    assert would_run(project, data) == {"convert", "convert-external", "corrections", "vectors"}

@@ -91,72 +91,87 @@ def progress_bar(input_path: Path, header: bool) -> Tuple[Any, Callable[[int, in
     return bar, tick
 
 
+@dataclass(frozen=True)
+class AnnotateOptions:
+    """How a job reads, annotates and writes; checked once, when it is built.
+
+    ``resume``: continue an interrupted run of the same job (same input file, model
+    and options) after its last checkpoint. ``min_confidence``: entities scored below
+    it are left out (0 keeps all). ``master``/``partitions`` are Spark's.
+    """
+
+    model: str = "en_custom_ner"
+    engine: str = "local"
+    batch_size: int = 256
+    n_process: int = 1
+    text_column: str = "text"
+    header: bool = True
+    encoding: str = "utf-8"
+    input_format: str = ""
+    output_format: str = ""
+    master: str = "local[*]"
+    partitions: int = 0
+    resume: bool = False
+    min_confidence: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}: expected local or spark")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f"--min-confidence {self.min_confidence}: must be between 0 and 1")
+        if self.batch_size < 1 or self.n_process < 1 or self.partitions < 0:
+            raise ValueError("batch size and process count must be at least 1, partitions at least 0")
+        if self.engine == "spark" and self.n_process != 1:
+            raise ValueError("the process count is for the local engine; Spark's parallelism comes from its master "
+                             "(e.g. local[2])")
+
+
 def annotate_file(
     input_path: Union[str, Path],
     output_path: Union[str, Path],
-    model: str = "en_custom_ner",
-    engine: str = "local",
-    batch_size: int = 256,
-    n_process: int = 1,
-    text_column: str = "text",
-    header: bool = True,
-    encoding: str = "utf-8",
-    input_format: str = "",
-    output_format: str = "",
-    master: str = "local[*]",
-    partitions: int = 0,
+    options: AnnotateOptions = AnnotateOptions(),
+    *,
     progress: Union[bool, Callable[[int, int], None]] = False,
     stats: Optional[Union[str, Path]] = None,
-    resume: bool = False,
-    min_confidence: float = 0.0,
 ) -> Summary:
     """Annotate ``input_path`` into ``output_path`` (+ rejects); see the module docstring.
 
     ``progress``: True shows a progress bar (local engine; Spark shows its own), a
     function ``progress(texts, words)`` is called after each chunk. ``stats``: a JSON
-    file for the run's figures. ``resume``: continue an interrupted run of the same
-    job (same input file, model and options) after its last checkpoint.
-    ``min_confidence``: entities scored below it are left out (0 keeps all).
+    file for the run's figures.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}: expected local or spark")
-    if not 0.0 <= min_confidence <= 1.0:
-        raise ValueError(f"--min-confidence {min_confidence}: must be between 0 and 1")
-    if batch_size < 1 or n_process < 1 or partitions < 0:
-        raise ValueError("batch size and process count must be at least 1, partitions at least 0")
-    if engine == "spark" and n_process != 1:
-        raise ValueError("the process count is for the local engine; Spark's parallelism comes from its master (e.g. local[2])")
+    o = options
     start = time.perf_counter()
     input_path, output_path = Path(input_path), Path(output_path)
     if input_path.resolve() == output_path.resolve():
         raise ConversionError(output_path, None, "output would overwrite the input")
     rejects = Rejects(input_path, lenient=True)
-    records = read_records(input_path, rejects, input_format, text_column, header, encoding)
-    summary = Summary(str(input_path), str(output_path), engine, model, n_process=n_process, batch_size=batch_size,
-                      master=master if engine == "spark" else None)
+    records = read_records(input_path, rejects, o.input_format, o.text_column, o.header, o.encoding)
+    summary = Summary(str(input_path), str(output_path), o.engine, o.model, n_process=o.n_process, batch_size=o.batch_size,
+                      master=o.master if o.engine == "spark" else None)
     stat = input_path.stat()
     job = {"input": str(input_path.resolve()), "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
-           "model": str(model), "input_format": input_format, "text_column": text_column, "header": header,
-           "encoding": encoding, "min_confidence": min_confidence}
+           "model": str(o.model), "input_format": o.input_format, "text_column": o.text_column, "header": o.header,
+           "encoding": o.encoding, "min_confidence": o.min_confidence}
     bar = None
-    if progress is True and engine == "local":
-        bar, progress = progress_bar(input_path, header)
+    if progress is True and o.engine == "local":
+        bar, progress = progress_bar(input_path, o.header)
     try:
-        with OutputWriter(output_path, output_format, job, resume) as writer:
+        with OutputWriter(output_path, o.output_format, job, o.resume) as writer:
             # the records already written are read again (their rejects with them) but not annotated
             records = itertools.islice(records, writer.resumed, None)
             if bar is not None:
                 bar.update(writer.resumed)
-            if engine == "spark":
+            if o.engine == "spark":
                 from .spark import run_spark
 
                 batches: Iterable[Tuple[List[Record], List[Result]]] = run_spark(
-                    list(records), model, batch_size, master, partitions)
+                    list(records), o.model, o.batch_size, o.master, o.partitions)
             else:
-                batches = run_local(records, model, batch_size, n_process)
+                batches = run_local(records, o.model, o.batch_size, o.n_process)
             last_sample = 0.0
             for chunk, results in batches:
-                results = keep_confident(results, min_confidence)
+                results = keep_confident(results, o.min_confidence)
                 writer.write(chunk, results)
                 if time.perf_counter() - last_sample >= 1.0:
                     last_sample = time.perf_counter()

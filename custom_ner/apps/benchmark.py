@@ -21,7 +21,7 @@ import srsly
 from wasabi import msg
 
 from ..data.unlabelled import ag_news_texts
-from ..evaluation.plots import save_figure
+from ..figures import save_figure
 
 ANNOTATE = Path(__file__).resolve().parents[2] / "scripts" / "annotate.py"  # the command users run
 RUNS = ("local:1", "local:2", "spark:local[2]")
@@ -126,7 +126,7 @@ def plot_memory(report: Dict[str, Any], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def run_benchmark(source: Path, out_dir: Path, texts: int = 120_000, model: str = "en_custom_ner",
+def run_benchmark(source: Path, out_dir: Path, *, texts: int = 120_000, model: str = "en_custom_ner",
                   batch_size: int = 256, runs: Sequence[str] = RUNS, keep_outputs: bool = False,
                   field: str = "description") -> Dict[str, Any]:
     """Every run of ``runs`` on ``texts`` AG News descriptions (or titles); the report (also on disk)."""

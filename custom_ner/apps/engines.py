@@ -56,6 +56,14 @@ def keep_confident(results: Sequence["Result"], min_confidence: float) -> List["
     return [Result(r.n_words, [s for s in r.spans if s.get("score", 1.0) >= min_confidence]) for r in results]
 
 
+def keep_confident_ents(doc: Any, min_confidence: float) -> None:
+    """Drop from ``doc.ents`` the entities :func:`keep_confident` leaves out, so the demo
+    hides exactly what ``annotate --min-confidence`` and the service leave out."""
+    kept = keep_confident([Result(len(doc), doc_spans(doc))], min_confidence)[0].spans
+    offsets = {(s["start"], s["end"]) for s in kept}
+    doc.ents = [e for e in doc.ents if (e.start_char, e.end_char) in offsets]
+
+
 def annotate_texts(nlp: Any, texts: Sequence[str], batch_size: int) -> List[Result]:
     """The results of ``texts``, computed inside a memory zone: the strings and lexemes
     of words the pipeline had not seen are freed again when the batch is done (the

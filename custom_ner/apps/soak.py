@@ -22,8 +22,8 @@ import httpx
 import srsly
 from wasabi import msg
 
-from ..evaluation.plots import save_figure
-from .load_test import is_loopback, percentile, start_service
+from ..figures import save_figure
+from .load_benchmark import is_loopback, percentile, start_service
 from .memory import rss_mb, tree_rss_mb
 from .servers import stop_server
 

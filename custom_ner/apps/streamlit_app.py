@@ -9,6 +9,7 @@ import streamlit as st
 from spacy_streamlit import visualize_ner
 
 from custom_ner.apps.demo import EXAMPLE, MAX_CHARS, entity_rows, manual_doc, models, title
+from custom_ner.apps.engines import keep_confident_ents
 from custom_ner.data.labels import LABEL_COLORS
 from custom_ner.loading import load_pipeline, model_labels
 
@@ -36,8 +37,7 @@ for column, (role, name) in zip(st.columns(2), models()):
             st.error(f"Could not load {name}: {err}")
             continue
         doc = nlp(text)
-        if min_confidence > 0 and doc.ents and doc.ents[0].has_extension("confidence"):
-            doc.ents = [e for e in doc.ents if e._.confidence is None or e._.confidence >= min_confidence]
+        keep_confident_ents(doc, min_confidence)
         labels = sorted(set(model_labels(nlp)) | {e.label_ for e in doc.ents})
         visualize_ner([manual_doc(doc)], labels=labels, show_table=False, title=title(role, nlp), key=name, manual=True,
                       displacy_options={"colors": LABEL_COLORS})

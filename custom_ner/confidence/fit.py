@@ -32,7 +32,7 @@ def rule_precision(annotator: TickerAnnotator, gold: Sequence[Doc], label: str =
 
 
 def calibrate(model: Union[str, Path], output: Union[str, Path], fit_data: Sequence[Path], rules_data: Path,
-              train_data: Sequence[Path] = (), min_count: int = 100, batch_size: int = 128,
+              *, train_data: Sequence[Path] = (), min_count: int = 100, batch_size: int = 128,
               summary_path: Optional[Path] = None) -> Dict[str, Any]:
     """Load ``model``, add the confidence component last, fit it, save to ``output``.
     ``train_data``: the human-annotated training data, whose entity texts are *seen*.

@@ -91,10 +91,11 @@ def _convert_tagged(
     path: PathLike,
     label_map: LabelMap,
     label_scheme: str,
+    read: Callable[[Rejects], List[TaggedSentence]],
+    *,
     tag_scheme: str,
     n_sents: int,
     lenient: bool,
-    read: Callable[[Rejects], List[TaggedSentence]],
 ) -> Conversion:
     """The common path of the tag-per-token formats: read sentences, map tags, build Docs."""
     label_map.scheme(label_scheme)  # an unknown scheme fails before any reading
@@ -117,8 +118,9 @@ def convert_iob(
     lenient: bool = False,
 ) -> Conversion:
     return _convert_tagged(
-        "iob", path, label_map, label_scheme, tag_scheme, n_sents, lenient,
+        "iob", path, label_map, label_scheme,
         lambda rejects: read_iob(path, rejects, token_col=token_col, tag_col=tag_col, encoding=encoding),
+        tag_scheme=tag_scheme, n_sents=n_sents, lenient=lenient,
     )
 
 
@@ -135,8 +137,9 @@ def convert_csv(
     lenient: bool = False,
 ) -> Conversion:
     return _convert_tagged(
-        "csv", path, label_map, label_scheme, tag_scheme, n_sents, lenient,
+        "csv", path, label_map, label_scheme,
         lambda rejects: read_csv(path, rejects, columns=columns, encoding=encoding, delimiter=delimiter),
+        tag_scheme=tag_scheme, n_sents=n_sents, lenient=lenient,
     )
 
 
@@ -152,8 +155,9 @@ def convert_nemo(
     lenient: bool = False,
 ) -> Conversion:
     return _convert_tagged(
-        "nemo", path, label_map, label_scheme, tag_scheme, n_sents, lenient,
+        "nemo", path, label_map, label_scheme,
         lambda rejects: read_nemo(path, rejects, split=split, encoding=encoding),
+        tag_scheme=tag_scheme, n_sents=n_sents, lenient=lenient,
     )
 
 
@@ -170,7 +174,8 @@ def convert_jsonl(
     conv = Conversion(str(path), "jsonl", [], Rejects(path, lenient), label_scheme)
     tokenizer = spacy.blank(lang).tokenizer
     conv.docs = read_prodigy(
-        path, conv.rejects, label_map, tokenizer, label_scheme, conv.skipped, conv.dropped
+        path, conv.rejects, label_map, tokenizer, label_scheme=label_scheme, skipped=conv.skipped,
+        dropped=conv.dropped,
     )
     return conv
 

@@ -22,6 +22,7 @@ def read_prodigy(
     rejects: Rejects,
     label_map: LabelMap,
     tokenizer: Tokenizer,
+    *,
     label_scheme: str = "custom_ner",
     skipped: Optional[Counter] = None,
     dropped: Optional[Counter] = None,
@@ -66,7 +67,7 @@ def record_to_doc(
         raise RecordError(line, "'spans' must be a list")
     ents: List[Span] = []
     for k, span in enumerate(spans):
-        ent = _span(doc, span, k, label_map, label_scheme, dropped, line)
+        ent = _span(doc, span, k, label_map, label_scheme=label_scheme, dropped=dropped, line=line)
         if ent is not None:
             ents.append(ent)
     ents.sort(key=lambda e: (e.start_char, e.end_char))
@@ -128,6 +129,7 @@ def _span(
     span: Any,
     k: int,
     label_map: LabelMap,
+    *,
     label_scheme: str,
     dropped: Optional[Counter],
     line: Optional[int],

@@ -151,7 +151,7 @@ def _slice(doc: Doc, start: int, end: int, seen: Set[str]) -> str:
 
 
 def score_external(predicted: Sequence[Doc], gold: Sequence[Doc], ext: ExternalSet, card: Scorecard,
-                   labels: Sequence[str], seen: Optional[Set[str]], top: int = 20) -> Dict[str, Any]:
+                   labels: Sequence[str], *, seen: Optional[Set[str]], top: int = 20) -> Dict[str, Any]:
     """One model on one external set: the analysis (scores, seqeval, errors), the slices
     and, for sets with roles, the scores with the role mentions unannotated."""
     preds = [scored_prediction(doc, card.mapping, ext.tag_scheme) for doc in predicted]

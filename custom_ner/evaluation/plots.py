@@ -1,5 +1,4 @@
-"""PNG plots of the evaluation report, drawn only from report.json's dict; the
-benchmarks of the apps draw theirs with :func:`save_figure` too."""
+"""PNG plots of the evaluation report, drawn only from report.json's dict."""
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -9,20 +8,12 @@ matplotlib.use("Agg")  # no screen: files only
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..figures import save_figure
 
 
 def slug(name: str) -> str:
     """A dataset name as a file name part: ``ner_gold-dev`` -> ``ner-gold-dev``."""
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-
-
-def save_figure(fig: Any, path: Path) -> Path:
-    """Lay out, save as PNG and close ``fig``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 def f1_bars(report: Dict[str, Any], dataset: str, path: Path) -> Path:

@@ -9,6 +9,7 @@ reader sees can be found in report.json. Plots (plots.py) and the displaCy page
 import platform
 import shlex
 import sys
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +23,7 @@ from wasabi import msg
 from ..data.docs import read_docbin
 from ..data.errors import ConversionError, Rejects
 from ..data.jsonl import read_jsonl
-from ..data.labels import LabelMap
+from ..data.labels import DEFAULT_LABEL_MAP, LabelMap
 from ..confidence.calibration import confidence_summary
 from ..confidence.entity_confidence import FACTORY as CONFIDENCE
 from ..data.unlabelled import ag_news_descriptions
@@ -35,6 +36,60 @@ from .markdown import render_markdown
 from .plots import draw_all
 from .scoring import map_entities
 from .seeds import config_digest, read_spread
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How the report measures: nlp.pipe batch size, the process counts timed, timed
+    passes, fresh-interpreter load timings, the texts timed (0: all of the first
+    dataset), error strings listed per label, texts per compare.html group."""
+
+    batch_size: int = 128
+    n_process: Tuple[int, ...] = (1, 2)
+    repeats: int = 3
+    load_repeats: int = 3
+    speed_limit: int = 0
+    top_errors: int = 20
+    sample: int = 10
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {**asdict(self), "n_process": list(self.n_process)}
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the report measures: gold ``datasets`` (the first is timed), ``models``
+    (name, source, role "custom" or "base"), the wheels they ship as; the
+    compare.html sample (a dataset name, an AG News CSV); the external scorecard
+    (configs/external.json), the training data whose entity texts are *seen*, and
+    metrics/seeds.json."""
+
+    datasets: Dict[str, Path]
+    models: Sequence[Tuple[str, str, str]]
+    label_map: Path = DEFAULT_LABEL_MAP
+    wheels: Dict[str, Path] = field(default_factory=dict)
+    sample_gold: str = ""
+    sample_csv: Optional[Path] = None
+    screenshot: bool = True
+    external: Optional[Path] = None
+    seen_from: Sequence[Path] = ()
+    seeds: Optional[Path] = None
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What every model is scored with: our labels, the base models' label mapping,
+    the settings, the compare.html sample and its renderer, the external scorecard
+    with its gold docs, and the seen entity texts."""
+
+    labels: Sequence[str]
+    base_mapping: Dict[str, Optional[str]]
+    settings: ReportSettings
+    sample: Optional[Dict[str, List[str]]] = None
+    render: Optional[Callable[[Doc], str]] = None
+    scorecard: Optional[Scorecard] = None
+    external: Dict[str, List[Doc]] = field(default_factory=dict)
+    seen: Optional[Set[str]] = None
+
 
 PACKAGES = ("spacy", "thinc", "spacy-transformers", "transformers", "torch", "seqeval", "matplotlib", "numpy")
 
@@ -92,8 +147,8 @@ def build_report(
     datasets: Dict[str, Path],
     labels: Sequence[str],
     base_mapping: Dict[str, Optional[str]],
-    speed_dataset: str,
-    settings: Dict[str, Any],
+    settings: ReportSettings,
+    *,
     missing: Sequence[Dict[str, str]] = (),
     sample: Optional[Dict[str, List[str]]] = None,
     render: Optional[Callable[[Doc], str]] = None,
@@ -110,9 +165,11 @@ def build_report(
     vocab = spacy.blank("en").vocab
     gold = {name: read_docbin(path, vocab) for name, path in datasets.items()}
     external = {ext.name: read_docbin(ext.path, vocab) for ext in (scorecard.sets if scorecard else [])}
+    speed_dataset = next(iter(datasets))
     speed_texts = [doc.text for doc in gold[speed_dataset]]
-    if settings.get("speed_limit"):
-        speed_texts = speed_texts[: settings["speed_limit"]]
+    if settings.speed_limit:
+        speed_texts = speed_texts[: settings.speed_limit]
+    scoring = Scoring(labels, base_mapping, settings, sample, render, scorecard, external, seen)
     report: Dict[str, Any] = {
         "title": "en_custom_ner: evaluation report",
         "environment": environment(),
@@ -120,7 +177,7 @@ def build_report(
             "project": "python -m spacy project run report",
             "script": shlex.join(["python", *sys.argv]),
         },
-        "settings": {**settings, "speed_dataset": speed_dataset, "speed_texts": len(speed_texts)},
+        "settings": {**settings.to_dict(), "speed_dataset": speed_dataset, "speed_texts": len(speed_texts)},
         "labels": list(labels),
         "label_scheme": {"name": "ontonotes", "mapping": base_mapping},
         "datasets": {
@@ -144,15 +201,14 @@ def build_report(
     }
     for model in models:
         msg.info(f"{model.name}: {model.source} ({model.kind}), predicting in a fresh interpreter")
-        info = measure_accuracy(report, model, gold, vocab, labels, base_mapping, settings, sample, render,
-                                scorecard, external, seen)
+        info = measure_accuracy(report, model, gold, vocab, scoring)
         kwargs = {"exclude": info["components_not_run"]} if info["components_not_run"] else None
         report["speed"][model.name] = measure_speed(model, speed_texts, settings, kwargs)
         if CONFIDENCE in info["components"]:
             # the same model, same texts, same run, without the confidence component
             off = {"exclude": [*info["components_not_run"], CONFIDENCE]}
             msg.text(f"{model.name}: timing nlp.pipe without {CONFIDENCE}, n_process=1")
-            run = model.speed(speed_texts, settings["batch_size"], 1, settings["repeats"], off)
+            run = model.speed(speed_texts, settings.batch_size, 1, settings.repeats, off)
             off_wps = median([r["words_per_second"] for r in run["runs"]])
             on_wps = report["speed"][model.name]["by_n_process"]["1"]["words_per_second_median"] \
                 if "1" in report["speed"][model.name]["by_n_process"] else None
@@ -170,18 +226,16 @@ def build_report(
 
 
 def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str, List[Doc]], vocab: Any,
-                     labels: Sequence[str], base_mapping: Dict[str, Optional[str]], settings: Dict[str, Any],
-                     sample: Optional[Dict[str, List[str]]], render: Optional[Callable[[Doc], str]],
-                     scorecard: Optional[Scorecard] = None, external: Optional[Dict[str, List[Doc]]] = None,
-                     seen: Optional[Set[str]] = None) -> Dict[str, Any]:
+                     scoring: Scoring) -> Dict[str, Any]:
     """Predict the gold texts (and the sample, and the external sets) with ``model``; its
     description, scores and errors (and renders) go into ``report``. Returns the
     description of the pipeline."""
     groups = {f"data:{name}": [doc.text for doc in docs] for name, docs in gold.items()}
-    groups.update({f"external:{name}": [doc.text for doc in docs] for name, docs in (external or {}).items()})
-    groups.update({f"sample:{group}": list(texts) for group, texts in (sample or {}).items()})
-    info, predicted = model.predict(groups, settings["batch_size"], vocab)
-    mapping = base_mapping if model.role == "base" else None
+    sc = scoring
+    groups.update({f"external:{name}": [doc.text for doc in docs] for name, docs in sc.external.items()})
+    groups.update({f"sample:{group}": list(texts) for group, texts in (sc.sample or {}).items()})
+    info, predicted = model.predict(groups, sc.settings.batch_size, vocab)
+    mapping = sc.base_mapping if model.role == "base" else None
     if mapping is not None:
         check_scheme(info["ner_labels"], mapping, model.name)
         predicted = {group: [map_entities(doc, mapping) for doc in docs] for group, docs in predicted.items()}
@@ -189,23 +243,24 @@ def measure_accuracy(report: Dict[str, Any], model: ModelSource, gold: Dict[str,
                                     "label_mapping": "ontonotes" if mapping is not None else None}
     for name, docs in gold.items():
         examples = [Example(pred, ref) for pred, ref in zip(predicted[f"data:{name}"], docs)]
-        result = analyse(examples, labels, top=settings.get("top_errors", 20))
+        result = analyse(examples, sc.labels, top=sc.settings.top_errors)
         report["accuracy"][name][model.name] = result
         msg.text(f"{model.name} on {name}: spaCy F {result['spacy']['f']:.4f}, seqeval F {result['seqeval']['f']:.4f}")
-        if seen is not None:
-            report["slices"][name][model.name] = slice_scores(examples, seen)
+        if sc.seen is not None:
+            report["slices"][name][model.name] = slice_scores(examples, sc.seen)
         summary = confidence_summary(predicted[f"data:{name}"], docs)
         if summary is not None:
             report["calibration"][name][model.name] = summary
             msg.text(f"{model.name} on {name}: ECE {summary['calibrated']['ece']:.4f} "
                      f"(raw score {summary['raw']['ece']:.4f})")
-    for ext in scorecard.sets if scorecard else []:
-        result = score_external(predicted[f"external:{ext.name}"], external[ext.name], ext, scorecard,
-                                scored_labels(labels, scorecard), seen, top=settings.get("top_errors", 20))
+    for ext in sc.scorecard.sets if sc.scorecard else []:
+        result = score_external(predicted[f"external:{ext.name}"], sc.external[ext.name], ext, sc.scorecard,
+                                scored_labels(sc.labels, sc.scorecard), seen=sc.seen, top=sc.settings.top_errors)
         report["external"]["sets"][ext.name]["models"][model.name] = result
         msg.text(f"{model.name} on {ext.name} (external): F {result['spacy']['f']:.4f}")
-    if sample and render is not None:
-        report["_renders"][model.name] = {group: [render(doc) for doc in predicted[f"sample:{group}"]] for group in sample}
+    if sc.sample and sc.render is not None:
+        report["_renders"][model.name] = {group: [sc.render(doc) for doc in predicted[f"sample:{group}"]]
+                                          for group in sc.sample}
     return info
 
 
@@ -229,17 +284,17 @@ def external_section(scorecard: Optional[Scorecard], external: Dict[str, List[Do
     }
 
 
-def measure_speed(model: ModelSource, texts: List[str], settings: Dict[str, Any],
+def measure_speed(model: ModelSource, texts: List[str], settings: ReportSettings,
                   kwargs: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """words/s per process count, ``spacy.load`` time and size of ``model``, each in fresh interpreters."""
     speed: Dict[str, Any] = {"by_n_process": {}}
-    for n_process in settings["n_process"]:
-        msg.text(f"{model.name}: timing nlp.pipe, n_process={n_process}, {settings['repeats']} run(s)")
-        run = model.speed(texts, settings["batch_size"], n_process, settings["repeats"], kwargs)
+    for n_process in settings.n_process:
+        msg.text(f"{model.name}: timing nlp.pipe, n_process={n_process}, {settings.repeats} run(s)")
+        run = model.speed(texts, settings.batch_size, n_process, settings.repeats, kwargs)
         run["words_per_second_median"] = median([r["words_per_second"] for r in run["runs"]])
         speed["by_n_process"][str(n_process)] = run
         msg.text(f"{model.name}: n_process={n_process}: {run['words_per_second_median']:,.0f} words/s (median)")
-    load = model.load_seconds(settings["load_repeats"], kwargs)
+    load = model.load_seconds(settings.load_repeats, kwargs)
     speed["load_seconds"] = load
     speed["load_seconds_median"] = median(load)
     speed["size_on_disk_mb"] = directory_bytes(model.data_path()) / 1e6
@@ -283,60 +338,43 @@ COMPARE_INTRO = ("Entities found by each model in the same texts (gold first whe
                  "The base model's OntoNotes labels are mapped to ours; TICKER links show the symbol's canonical id.")
 
 
-def make_report(
-    out_dir: Path,
-    datasets: Dict[str, Path],
-    models: Sequence[Tuple[str, str, str]],
-    label_map: Path,
-    settings: Dict[str, Any],
-    wheels: Optional[Dict[str, Path]] = None,
-    sample_gold: str = "",
-    sample_csv: Optional[Path] = None,
-    screenshot: bool = True,
-    external: Optional[Path] = None,
-    seen_from: Sequence[Path] = (),
-    *,
-    seeds: Optional[Path] = None,
-) -> Dict[str, Any]:
-    """Measure every model of ``models`` (name, source, role "custom" or "base") that
-    exists on ``datasets`` (the first is timed) and write OUT_DIR/report.json,
+def make_report(out_dir: Path, inputs: ReportInputs, settings: ReportSettings = ReportSettings()) -> Dict[str, Any]:
+    """Measure every model of ``inputs`` that exists and write OUT_DIR/report.json,
     report.md, plots/*.png and compare.html; returns the report.
 
     A model whose source does not exist (the transformer before ``all-trf``) is listed
-    as not found, not silently left out. ``settings["sample"]`` texts of the dataset
-    ``sample_gold`` (with its gold annotation) and of the AG News CSV ``sample_csv`` go
-    into compare.html. ``external`` (configs/external.json) adds the external scorecard;
-    ``seen_from`` (training DocBins or directories of them) the seen/unseen slices;
-    ``seeds`` (metrics/seeds.json, where the ``seeds`` workflow has written it) the seed
-    spread of the CPU configuration.
+    as not found, not silently left out. ``settings.sample`` texts of the dataset
+    ``inputs.sample_gold`` (with its gold annotation) and of the AG News CSV
+    ``inputs.sample_csv`` go into compare.html; the external scorecard, the seen/unseen
+    slices and the seed spread come from the inputs named so (see ReportInputs).
     """
-    check_inputs(datasets, models, wheels or {}, sample_gold, sample_csv)
-    labels = LabelMap.from_file(label_map)
-    scorecard = load_scorecard(external, labels) if external is not None else None
+    i = inputs
+    check_inputs(i.datasets, i.models, i.wheels, i.sample_gold, i.sample_csv)
+    labels = LabelMap.from_file(i.label_map)
+    scorecard = load_scorecard(i.external, labels) if i.external is not None else None
     missing_data = [f"{ext.name}: {ext.path}" for ext in scorecard.sets if not ext.path.exists()] if scorecard else []
-    missing_data += [str(p) for p in seen_from if not Path(p).exists()]
+    missing_data += [str(p) for p in i.seen_from if not Path(p).exists()]
     if missing_data:
         raise ValueError(f"not found: {'; '.join(missing_data)}")
-    seen = seen_entity_texts(training_docs(seen_from)) if seen_from else None
+    seen = seen_entity_texts(training_docs(i.seen_from)) if i.seen_from else None
     sources, missing = [], []
-    for name, source, role in models:
+    for name, source, role in i.models:
         try:
-            sources.append(ModelSource(name, source, role=role, wheel=(wheels or {}).get(name)))
+            sources.append(ModelSource(name, source, role=role, wheel=i.wheels.get(name)))
         except ModelNotFound as err:
             msg.warn(f"{name}: {err}; left out of the report")
             missing.append({"name": name, "source": source, "reason": str(err)})
     if not sources:
         raise ModelNotFound("none of the models was found")
-    groups, gold_renders = sample_groups(datasets, settings.get("sample", 0), sample_gold, sample_csv)
-    report = build_report(sources, datasets, labels.labels, labels.scheme("ontonotes"), next(iter(datasets)),
-                          settings, missing=missing, sample=groups or None, render=render_doc,
-                          scorecard=scorecard, seen=seen)
-    report["seeds"] = seed_section(read_spread(seeds))
+    groups, gold_renders = sample_groups(i.datasets, settings.sample, i.sample_gold, i.sample_csv)
+    report = build_report(sources, i.datasets, labels.labels, labels.scheme("ontonotes"), settings, missing=missing,
+                          sample=groups or None, render=render_doc, scorecard=scorecard, seen=seen)
+    report["seeds"] = seed_section(read_spread(i.seeds))
     out_dir.mkdir(parents=True, exist_ok=True)
     renders = report.pop("_renders")
     if groups:
         report["compare"] = write_compare(out_dir, renders, groups, gold_renders, intro=COMPARE_INTRO,
-                                          take_screenshot=screenshot)
+                                          take_screenshot=i.screenshot)
         if report["compare"]["screenshot_note"]:
             msg.warn(f"compare.html: {report['compare']['screenshot_note']}")
     report["plots"] = draw_all(report, out_dir)

@@ -60,6 +60,7 @@ def measure_speed(
 def benchmark(
     model: Union[str, Path],
     data_path: Union[str, Path],
+    *,
     batch_size: int = 128,
     n_process: int = 1,
     repeats: int = 2,

@@ -232,7 +232,7 @@ class TickerLinker:
     With ``unlisted_label`` (the TICKER guard), a TICKER the model made on a symbol the
     table does not list, and no pattern confirms, gets that label instead: on CoNLL-2003
     such all-caps words (SLORC, NATS, BJP, NTT) are organisations, not symbols
-    (docs/levers.md has what it gains and costs).
+    (docs/history.md has what it gains and costs).
     """
 
     def __init__(self, nlp: Language, name: str, label: str = "TICKER", prefix_chars: int = 24,

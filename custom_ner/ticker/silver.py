@@ -13,6 +13,7 @@ The same rehearsal idea makes the training data of ``update-sm`` (:func:`make_up
 TICKER spans from gold or rules, and the base model's own predictions everywhere else.
 """
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -94,16 +95,27 @@ def make_silver(
         yield silver, {"tickers": len(tickers), "unaligned": len(unaligned)}
 
 
-def build_silver(
-    inputs: Sequence[PathLike],
-    output: PathLike,
-    symbols: PathLike,
-    mode: str = "missing",
-    model: Optional[str] = None,
-    limit: int = 4000,
-    seed: int = 0,
-    exclude: Sequence[PathLike] = (),
-) -> Dict[str, Any]:
+@dataclass(frozen=True)
+class SilverOptions:
+    """``mode``: what the tokens outside the rules' TICKERs say ("missing": nothing;
+    "rehearsal": ``model``'s entities); ``limit`` texts sampled with ``seed`` (0: all);
+    ``exclude``: gold JSONL files whose texts are left out."""
+
+    mode: str = "missing"
+    model: Optional[str] = None
+    limit: int = 4000
+    seed: int = 0
+    exclude: Sequence[PathLike] = ()
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"--mode {self.mode!r}: expected one of {', '.join(MODES)}")
+        if self.mode == "rehearsal" and not self.model:
+            raise ValueError("--mode rehearsal needs --model (a trained pipeline)")
+
+
+def build_silver(inputs: Sequence[PathLike], output: PathLike, symbols: PathLike,
+                 options: SilverOptions = SilverOptions()) -> Dict[str, Any]:
     """Silver docs from the texts of the JSONL ``inputs`` to the DocBin ``output``, their
     counts to OUTPUT.stats.json (returned too).
 
@@ -111,10 +123,7 @@ def build_silver(
     Texts in which the rules find no TICKER are skipped in ``missing`` mode (they would
     teach nothing) and kept in ``rehearsal`` mode, where ``model`` predicts the rest.
     """
-    if mode not in MODES:
-        raise ValueError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
-    if mode == "rehearsal" and not model:
-        raise ValueError("--mode rehearsal needs --model (a trained pipeline)")
+    mode, model, limit, seed, exclude = options.mode, options.model, options.limit, options.seed, options.exclude
     excluder = Excluder(t for path in exclude for t in jsonl_texts(path))
     kept = [t for path in inputs for t in jsonl_texts(path) if not excluder(t)]
     texts = sample_texts(kept, limit, seed)
@@ -164,6 +173,7 @@ def make_update_data(
     silver: PathLike,
     rehearsal: PathLike,
     output_dir: PathLike,
+    *,
     n_silver: int = 1500,
     n_rehearsal: int = 1500,
     seed: int = 0,

@@ -74,6 +74,7 @@ class WeightedCorpus:
 def create_weighted_corpus(
     path: Optional[Path],
     weights: Dict[str, int],
+    *,
     extra: Optional[Path] = None,
     max_length: int = 0,
     gold_preproc: bool = False,

@@ -1,7 +1,7 @@
 """floret word vectors trained on the unannotated text, saved as a spaCy vectors model.
 
 The CPU pipeline's static vectors came from here until pretrained GloVe became
-installable (glove.py, docs/levers.md); the lever study still builds them
+installable (glove.py, docs/history.md); the lever study still builds them
 (``vectors-floret``). floret is fastText with subword hashing (settings in
 configs/vectors.cfg): every word, seen or not, gets a vector from its character
 n-grams. The output directory is a blank spaCy pipeline holding only the vectors; the

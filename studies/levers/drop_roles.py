@@ -1,6 +1,6 @@
 """Training data from a set whose gold tags roles as names: role mentions become "O".
 
-    python scripts/drop_roles.py INPUT.spacy OUTPUT.spacy --set sec-fin3
+    python studies/levers/drop_roles.py INPUT.spacy OUTPUT.spacy --set sec-fin3
 
 SEC filings tag the roles "Borrower" and "Lender" as PER; our guidelines
 (ner_gold/GUIDELINES.md) say a role is not a name, so training on them as tagged

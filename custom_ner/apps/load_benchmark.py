@@ -1,4 +1,4 @@
-"""Bounded load test of the REST service (loopback only; a benchmark, not a test).
+"""Bounded load benchmark of the REST service (loopback only).
 
 Starts ``scripts/serve.py`` on a free loopback port (or uses a running service, which
 must be on a loopback address), then at each concurrency sends a fixed number of
@@ -6,6 +6,7 @@ POST /ents requests, stopping early at a time limit. Reports requests/s, texts/s
 p50/p90/p99 latency and errors in OUT_DIR/load.json, load.md and load.png.
 """
 import asyncio
+from dataclasses import dataclass
 import ipaddress
 import json
 import os
@@ -23,7 +24,7 @@ from wasabi import msg
 
 from ..data.errors import Rejects
 from ..data.texts import read_records
-from ..evaluation.plots import save_figure
+from ..figures import save_figure
 from .http_client import KeepAliveConnection
 from .servers import free_port, start_server, stop_server
 
@@ -156,38 +157,47 @@ def plot(report: Dict[str, Any], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def run_load_test(
-    out_dir: Path,
-    texts: Path,
-    model: str = "en_custom_ner",
-    url: Optional[str] = None,
-    text_column: str = "text",
-    concurrency: Sequence[int] = (1, 8, 32),
-    requests: int = 500,
-    texts_per_request: int = 1,
-    time_limit: float = 120,
-    warmup: int = 20,
-) -> Dict[str, Any]:
-    """Every concurrency level against ``url`` (or a server started for ``model``); the report."""
-    if url is not None and not is_loopback(url):
-        raise ValueError(f"--url {url}: only loopback addresses (127.0.0.1, ::1, localhost) may be load-tested")
-    if any(c < 1 for c in concurrency):
-        raise ValueError("--concurrency must be at least 1")
-    pool = [r.text for r in read_records(texts, Rejects(texts, lenient=True), text_column=text_column)]
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a load run sends: ``requests`` requests of ``texts_per_request`` texts at each
+    ``concurrency``, a level stopping early after ``time_limit`` seconds, ``warmup``
+    untimed requests first; ``url`` a running loopback service (None: start one)."""
+
+    model: str = "en_custom_ner"
+    url: Optional[str] = None
+    text_column: str = "text"
+    concurrency: Sequence[int] = (1, 8, 32)
+    requests: int = 500
+    texts_per_request: int = 1
+    time_limit: float = 120
+    warmup: int = 20
+
+    def __post_init__(self) -> None:
+        if self.url is not None and not is_loopback(self.url):
+            raise ValueError(f"--url {self.url}: only loopback addresses (127.0.0.1, ::1, localhost) may be load-tested")
+        if any(c < 1 for c in self.concurrency):
+            raise ValueError("--concurrency must be at least 1")
+
+
+def run_load_test(out_dir: Path, texts: Path, options: LoadOptions = LoadOptions()) -> Dict[str, Any]:
+    """Every concurrency level against ``options.url`` (or a server started for its model); the report."""
+    o = options
+    url = o.url
+    pool = [r.text for r in read_records(texts, Rejects(texts, lenient=True), text_column=o.text_column)]
     if not pool:
         raise ValueError(f"{texts}: no texts to send")
-    bodies = [{"texts": [pool[(i * texts_per_request + k) % len(pool)] for k in range(texts_per_request)]}
-              for i in range(max(requests, warmup))]
+    bodies = [{"texts": [pool[(i * o.texts_per_request + k) % len(pool)] for k in range(o.texts_per_request)]}
+              for i in range(max(o.requests, o.warmup))]
     server = None
     if url is None:
-        server, url = start_service(model)
+        server, url = start_service(o.model)
     try:
         info = httpx.get(f"{url}/model", timeout=10).json()
-        if warmup:
-            asyncio.run(run_level(url, bodies, 1, warmup, time_limit))
+        if o.warmup:
+            asyncio.run(run_level(url, bodies, 1, o.warmup, o.time_limit))
         levels = []
-        for c in concurrency:
-            result = asyncio.run(run_level(url, bodies, c, requests, time_limit))
+        for c in o.concurrency:
+            result = asyncio.run(run_level(url, bodies, c, o.requests, o.time_limit))
             levels.append(result)
             (msg.good if result["errors"] == 0 else msg.fail)(
                 f"{c:>3} clients: {result['requests_per_s']:,.1f} requests/s, p50 {result['p50_ms']} ms, "
@@ -196,7 +206,7 @@ def run_load_test(
         if server is not None:
             stop_server(server)
     report = {"model": info.get("name"), "url": url, "texts_source": str(texts), "distinct_texts": len(pool),
-              "texts_per_request": texts_per_request, "requests": requests, "time_limit_s": time_limit,
+              "texts_per_request": o.texts_per_request, "requests": o.requests, "time_limit_s": o.time_limit,
               "cpus": os.cpu_count(), "levels": levels}
     out_dir.mkdir(parents=True, exist_ok=True)
     srsly.write_json(out_dir / "load.json", report)

@@ -1,15 +1,15 @@
-"""Score one lever run, or draw the lever table of docs/levers.md from all of them.
+"""Score one lever run, or draw the lever table from all of them.
 
-    python scripts/lever_scores.py score training/levers/social-s0/model-best metrics/levers \
+    python studies/levers/lever_scores.py score training/levers/social-s0/model-best metrics/levers \
         --lever "+ Tweebank and WNUT-17 train" --seed 0 \
         --data conll-test=corpus/test/conll-test.spacy --data gold-dev=corpus/dev/gold-dev.spacy \
         --external tweebank-dev=corpus/external/tweebank-dev.spacy --external wnut17-dev=corpus/external/wnut17-dev.spacy
-    python scripts/lever_scores.py speed metrics/levers corpus/test/conll-test.spacy --repeats 3
-    python scripts/lever_scores.py table metrics/levers --output metrics/levers.md
+    python studies/levers/lever_scores.py speed metrics/levers corpus/test/conll-test.spacy --repeats 3
+    python studies/levers/lever_scores.py table metrics/levers --output metrics/levers.md
 
 Each run is one JSON (lever, seed, training seconds from the run's train_summary.json,
 scores, zipped size; words/s once `speed` has timed every run in one sitting); the
-table is the mean of the seeds with every run beside it (custom_ner/evaluation/levers.py).
+table is the mean of the seeds with every run beside it (lever_study.py).
 """
 from pathlib import Path
 from typing import List, Optional
@@ -18,8 +18,8 @@ import typer
 
 from custom_ner.console import fail, msg
 from custom_ner.data.labels import DEFAULT_LABEL_MAP, LabelMap
-from custom_ner.evaluation.levers import lever_rows, lever_table, measure_runs_speed, read_runs, save_run, score_model
 from custom_ner.evaluation.model_source import parse_named
+from lever_study import lever_rows, lever_table, measure_runs_speed, read_runs, save_run, score_model
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 

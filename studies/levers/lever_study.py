@@ -1,5 +1,5 @@
 """The lever study: one trained model per lever and seed, scored on the sets that
-decide what ships, and the table of docs/levers.md drawn from those scores.
+decide what ships, and the lever table drawn from those scores (README.md).
 
 A lever row is only as good as its seeds: every row is the mean of its runs, with
 each run's figure beside it, so a difference smaller than the seed spread is visible
@@ -9,20 +9,18 @@ measured for every run in one sitting (:func:`measure_runs_speed`), so that the 
 are timed under the same load; size is the model deflated as a wheel holds it.
 """
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from statistics import mean, median
 from typing import Any, Dict, List, Sequence, Tuple
 
 import srsly
-from spacy.training import Example
 
-from ..data.docs import read_docbin
-from ..loading import load_pipeline
-from .external import scored_prediction
-from .scoring import ner_scores
-from .speed import measure_speed
+from custom_ner.data.docs import read_docbin
+from custom_ner.evaluation.seed_runs import score_run
+from custom_ner.evaluation.seeds import ALL
+from custom_ner.evaluation.speed import measure_speed
+from custom_ner.loading import load_pipeline
 
 # (column, dataset, label or "" for micro F) of the lever table
 COLUMNS: Tuple[Tuple[str, str, str], ...] = (
@@ -33,20 +31,11 @@ COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 
 def score_model(model: Path, data: Dict[str, Path], external: Dict[str, Path], mapping: Dict[str, Any],
                 labels: Sequence[str], batch_size: int = 256) -> Dict[str, Any]:
-    """F and per-label F of ``model`` on every set; ``external`` sets with ``mapping``."""
-    nlp = load_pipeline(model)
-    scores: Dict[str, Any] = {}
-    for name, path in [*data.items(), *external.items()]:
-        gold = read_docbin(path, nlp.vocab)
-        start = time.perf_counter()
-        predicted = list(nlp.pipe((g.text for g in gold), batch_size=batch_size))
-        seconds = time.perf_counter() - start
-        if name in external:
-            predicted = [scored_prediction(doc, mapping, "iob2") for doc in predicted]
-        result = ner_scores([Example(p, g) for p, g in zip(predicted, gold)], labels)
-        scores[name] = {"f": result["f"], "per_label": {k: v["f"] for k, v in result["per_label"].items()},
-                        "words_per_second": sum(len(g) for g in gold) / seconds if seconds else None}
-    return scores
+    """F and per-label F of ``model`` on every set (the seeds workflow's scoring,
+    custom_ner/evaluation/seed_runs.py); ``external`` sets with ``mapping``."""
+    figures = score_run(model, data, external, mapping, labels, batch_size)
+    return {name: {"f": by_label[ALL]["f"], "per_label": {k: v["f"] for k, v in by_label.items() if k != ALL}}
+            for name, by_label in figures.items()}
 
 
 def save_run(model: Path, out_dir: Path, lever: str, seed: int, scores: Dict[str, Any]) -> Path:
