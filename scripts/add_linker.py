@@ -19,13 +19,16 @@ def main(
     add_matches: bool = typer.Option(True, help="Make pattern matches TICKER (replacing overlapping entities)"),
     unlisted_label: Optional[str] = typer.Option(None, help="TICKER guard: this label for a model-made TICKER on a "
                                                  "symbol the table does not list (e.g. ORG; default: keep TICKER)"),
+    company_label: str = typer.Option("ORG", help="Company guard: this label for a PERSON that is a listed company's "
+                                      "name in market text (\"\": off)"),
 ) -> None:
     try:
-        linker = add_linker(model, output, symbols, add_matches, unlisted_label or None)
+        linker = add_linker(model, output, symbols, add_matches, unlisted_label=unlisted_label or None,
+                            company_label=company_label or None)
     except (ConversionError, OSError) as err:
         fail(err)
     msg.good(f"{model} + {linker.name} ({len(linker.table)} symbols, add_matches={add_matches}, "
-             f"unlisted_label={unlisted_label}) -> {output}")
+             f"unlisted_label={unlisted_label}, company_label={company_label or None}) -> {output}")
 
 
 if __name__ == "__main__":

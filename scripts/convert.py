@@ -7,6 +7,7 @@
     python scripts/convert.py nemo  INPUT_DIR   OUTPUT.spacy [--split train]
     python scripts/convert.py to-nemo  INPUT.spacy OUTDIR [--split train]
     python scripts/convert.py to-jsonl INPUT.spacy OUTPUT.jsonl
+    python scripts/convert.py recase INPUT.spacy OUTPUT.spacy --case lower   (or upper, title)
 
 Strict by default: the first bad record stops the conversion with FILE:LINE and
 the reason (exit code 1). ``--lenient`` skips bad records into
@@ -19,6 +20,7 @@ from typing import Any, Optional
 import typer
 
 from custom_ner.console import fail, msg
+from custom_ner.data.case import CASES, recase_docbin
 from custom_ner.data.convert import convert_file, default_stats_path, export_jsonl, export_nemo
 from custom_ner.data.errors import ConversionError
 from custom_ner.data.labels import DEFAULT_LABEL_MAP
@@ -163,6 +165,21 @@ def to_jsonl_cli(
     except (ConversionError, OSError) as err:
         fail(err)
     msg.good(f"Wrote {stats['docs']} records ({stats['entities']} spans) to {output}")
+
+
+@app.command("recase")
+def recase_cli(
+    input_path: Path = typer.Argument(..., help="Input .spacy file"),
+    output: Path = typer.Argument(..., help="Output .spacy file"),
+    case: str = typer.Option(..., help=f"One of {', '.join(CASES)}"),
+) -> None:
+    """A copy of a DocBin with every token in one case, entities on the same tokens
+    (a lower-cased or upper-cased dev set: how a model copes with posts and headlines)."""
+    try:
+        counts = recase_docbin(input_path, output, case)
+    except (ConversionError, ValueError, OSError) as err:
+        fail(err)
+    msg.good(f"Wrote {counts['docs']} docs ({counts['entities']} entities), {case} case, to {output}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     python scripts/make_silver.py SOURCE.jsonl... OUTPUT.spacy --symbols corpus/symbols.json
         [--mode missing|rehearsal] [--model training/cpu/model-best] [--limit 4000] [--seed 0]
-        [--exclude ner_gold/dev.jsonl ...]
+        [--exclude ner_gold/ ...]
 
 Texts of the gold sets (``--exclude``) are left out; counts go to OUTPUT.stats.json.
 """
@@ -24,7 +24,7 @@ def main(
     model: Optional[str] = typer.Option(None, help="Pipeline for rehearsal mode"),
     limit: int = typer.Option(4000, min=0, help="Texts to annotate (0 = all)"),
     seed: int = typer.Option(0),
-    exclude: List[Path] = typer.Option([], help="Gold JSONL files whose texts are left out"),
+    exclude: List[Path] = typer.Option([], help="Gold JSONL files, or directories of them, whose texts are left out"),
 ) -> None:
     try:
         stats = build_silver(inputs, output, symbols, SilverOptions(mode, model, limit, seed, tuple(exclude)))

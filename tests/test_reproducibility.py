@@ -67,11 +67,27 @@ def would_run(project: Path, data: Path) -> set:
     return ran
 
 
+def edited(module: Path):
+    """``module`` with a comment line added, for the dry runs; restored afterwards."""
+    class Edit:
+        def __enter__(self):
+            self.text = module.read_text(encoding="utf8")
+            module.write_text(self.text + "# edited\n", encoding="utf8")
+
+        def __exit__(self, *exc):
+            module.write_text(self.text, encoding="utf8")
+    return Edit()
+
+
 @pytest.mark.slow
-def test_editing_a_data_module_reruns_the_steps_that_use_custom_ner_data_and_no_other(built):
+def test_editing_a_module_reruns_the_steps_that_use_its_subpackage_and_no_other(built):
     project, data = built[0]
+    code = project / "custom_ner"
     assert would_run(project, data) == {"corrections"}  # no_skip; everything else is up to date
-    module = project / "custom_ner" / "data" / "iob.py"
-    module.write_text(module.read_text(encoding="utf8") + "# edited\n", encoding="utf8")
-    # corrections, vectors and the converts read through custom_ner/data; init-tok2vec and training do not
-    assert would_run(project, data) == {"convert", "convert-external", "corrections", "vectors"}
+    with edited(code / "ticker" / "linker.py"):  # only init-tok2vec loads pipelines, through ticker/
+        assert would_run(project, data) == {"corrections", "init-tok2vec"}
+    assert would_run(project, data) == {"corrections"}
+    with edited(code / "data" / "iob.py"):  # every step reads through custom_ner/data
+        assert would_run(project, data) == set(STEPS)
+    with edited(code / "evaluation" / "report.py"):  # none of these steps evaluates
+        assert would_run(project, data) == {"corrections"}

@@ -148,6 +148,27 @@ def test_ticker_guard_makes_unlisted_model_tickers_org_and_keeps_listed_and_patt
     assert [e.label_ for e in unguarded("SLORC said").ents] == ["TICKER"]  # off by default
 
 
+def test_company_guard_makes_a_listed_company_tagged_person_org_in_market_text_only(table):
+    from custom_ner.ticker.linker import SymbolTable, company_short_name
+
+    assert company_short_name("Coinbase Global, Inc.") == "Coinbase"
+    assert company_short_name("Papa John's International, Inc.") == "Papa John's"
+    companies = SymbolTable({**table.entries, "COIN": ("NASDAQ", "Coinbase Global, Inc.")})
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": w} for w in ("Coinbase", "Tim Cook")]
+                                              + [{"label": "PERSON", "pattern": [{"TEXT": "Jim"}, {"TEXT": "Coinbase"}]}])
+    nlp.add_pipe("custom_ner_ticker_linker", config={"company_label": "ORG"}).initialize(table=companies)
+    labels = lambda text: [(e.text, e.label_) for e in nlp(text).ents]  # noqa: E731
+    assert labels("Coinbase shares fell after Tim Cook spoke") == [("Coinbase", "ORG"), ("Tim Cook", "PERSON")]
+    assert labels("Coinbase won the match") == [("Coinbase", "PERSON")]  # no market words: left alone
+    # a person the text names in full keeps the surname mention
+    assert labels("Jim Coinbase bought shares; Coinbase said") == [("Jim Coinbase", "PERSON"), ("Coinbase", "PERSON")]
+    off = spacy.blank("en")
+    off.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": "Coinbase"}])
+    off.add_pipe("custom_ner_ticker_linker").initialize(table=companies)
+    assert [e.label_ for e in off("Coinbase shares fell").ents] == ["PERSON"]  # off by default
+
+
 def test_linker_table_is_saved_with_the_pipeline(linker_nlp, tmp_path):
     linker_nlp.to_disk(tmp_path / "model")
     assert (tmp_path / "model" / "custom_ner_ticker_linker" / "symbols.json").exists()
@@ -183,3 +204,22 @@ def test_silver_rehearsal_needs_a_prediction(table):
         silver_doc(doc, [], "rehearsal")
     with pytest.raises(ValueError, match="unknown silver mode"):
         silver_doc(doc, [], "bogus")
+
+
+def test_silver_leaves_out_the_texts_of_every_gold_file_of_an_excluded_directory(tmp_path):
+    import srsly
+
+    from custom_ner.ticker.silver import SilverOptions, build_silver
+
+    texts = [f"Shares of $AAPL rose {i} percent in Berlin" for i in range(6)]
+    srsly.write_jsonl(tmp_path / "pool.jsonl", [{"text": t} for t in texts])
+    gold = tmp_path / "ner_gold"
+    gold.mkdir()
+    srsly.write_jsonl(gold / "dev.jsonl", [{"text": texts[0]}])
+    srsly.write_jsonl(gold / "fin_dev.jsonl", [{"text": texts[1]}, {"text": texts[2]}])  # a new batch: left out too
+    (gold / "GUIDELINES.md").write_text("not a gold file", encoding="utf8")
+    table = tmp_path / "symbols.json"
+    srsly.write_json(table, {"AAPL": ["NASDAQ", "Apple Inc."]})
+    stats = build_silver([tmp_path / "pool.jsonl"], tmp_path / "silver.spacy", table,
+                         SilverOptions(mode="missing", limit=0, exclude=(gold,)))
+    assert stats["excluded_gold"] == 3 and stats["docs"] == 3

@@ -221,6 +221,25 @@ def is_abbreviation(symbol: str, before: str) -> bool:
     return initials == letters
 
 
+# a company name's legal and descriptive tail: "Coinbase Global, Inc." is "Coinbase" in text
+_COMPANY_SUFFIX = re.compile(
+    r"[,.]?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|plc|PLC|LLC|L\.P|LP|N\.V|S\.A|AG|SE"
+    r"|Holdings?|Group|Global|International|Technologies|Enterprises|Trust|Bancorp|Financial|Brands|Industries"
+    r"|Partners|Class\s+\w+)\b.*$")
+# words that make a text one about companies and markets
+_MARKET_WORDS = re.compile(
+    r"\b(?:shares?|stocks?|earnings|revenue|quarter|investors?|analysts?|NYSE|Nasdaq|dividend|valuation|IPO"
+    r"|market cap|per share)\b|\$[A-Z]", re.IGNORECASE)
+
+
+def company_short_name(company: str) -> str:
+    """The name a text uses for a listed company: its legal tail stripped."""
+    previous = None
+    while previous != company:
+        previous, company = company, _COMPANY_SUFFIX.sub("", company).strip(" ,.")
+    return company
+
+
 class TickerLinker:
     """Sets ``kb_id_`` and ``_.company`` of every TICKER entity from a symbol table.
 
@@ -233,11 +252,20 @@ class TickerLinker:
     table does not list, and no pattern confirms, gets that label instead: on CoNLL-2003
     such all-caps words (SLORC, NATS, BJP, NTT) are organisations, not symbols
     (docs/history.md has what it gains and costs).
+
+    With ``company_label`` (the company guard), a PERSON entity whose text is the short
+    name of a listed company ("Coinbase", "Carvana", "DuPont") gets that label, in a
+    text about markets (a TICKER, or words such as shares, earnings, Nasdaq) and unless
+    the text names a person ending in it: the model's most frequent PERSON error on the
+    financial gold sets is a company name (docs/history.md).
     """
 
     def __init__(self, nlp: Language, name: str, label: str = "TICKER", prefix_chars: int = 24,
-                 add_matches: bool = True, unlisted_label: Optional[str] = None) -> None:
+                 add_matches: bool = True, *, unlisted_label: Optional[str] = None,
+                 company_label: Optional[str] = None) -> None:
         self.name = name
+        self.company_label = company_label
+        self.company_names: Set[str] = set()
         self.label = label
         self.prefix_chars = prefix_chars
         self.add_matches = add_matches
@@ -271,6 +299,8 @@ class TickerLinker:
             span = Span(doc, ent.start, ent.end, label=ent.label, kb_id=kb_id)
             linked.append(span)
             extras.append((span, company, rules.get((span.start, span.end))))
+        if self.company_label and self.company_names:
+            linked = self.relabel_companies(doc, linked)
         doc.ents = linked
         for span, company, rule in extras:
             span._.company = company
@@ -279,16 +309,34 @@ class TickerLinker:
             span._.ticker_rule = rule
         return doc
 
+    def relabel_companies(self, doc: Doc, ents: List[Span]) -> List[Span]:
+        """The company guard (see the class docstring) applied to ``ents``."""
+        if not (any(e.label_ == self.label for e in ents) or _MARKET_WORDS.search(doc.text)):
+            return ents
+        people = [e for e in ents if e.label_ == "PERSON"]
+        out = []
+        for ent in ents:
+            named_person = any(len(p) > len(ent) and p[-len(ent):].text == ent.text for p in people)
+            if ent.label_ == "PERSON" and ent.text in self.company_names and not named_person:
+                ent = Span(doc, ent.start, ent.end, label=self.company_label, kb_id=ent.kb_id_)
+            out.append(ent)
+        return out
+
+    def set_table(self, table: SymbolTable) -> None:
+        self.table = table
+        self.company_names = {name for name in (company_short_name(company) for _, company in table.entries.values()
+                                                if company) if len(name) > 2}
+
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None,
                    table: Optional[Union[SymbolTable, Dict[str, Any]]] = None) -> None:
         if table is not None:
-            self.table = table if isinstance(table, SymbolTable) else SymbolTable(table)
+            self.set_table(table if isinstance(table, SymbolTable) else SymbolTable(table))
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
         return self.table.to_bytes()
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = tuple()) -> "TickerLinker":
-        self.table = SymbolTable.from_bytes(data)
+        self.set_table(SymbolTable.from_bytes(data))
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
@@ -297,17 +345,17 @@ class TickerLinker:
         (path / "symbols.json").write_bytes(self.table.to_bytes())
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "TickerLinker":
-        self.table = SymbolTable.from_bytes((Path(path) / "symbols.json").read_bytes())
+        self.set_table(SymbolTable.from_bytes((Path(path) / "symbols.json").read_bytes()))
         return self
 
 
 FACTORY = "custom_ner_ticker_linker"
 
 
-def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, add_matches: bool,
-                       unlisted_label: Optional[str]) -> TickerLinker:
+def make_ticker_linker(nlp: Language, name: str, *, label: str, prefix_chars: int, add_matches: bool,
+                       unlisted_label: Optional[str], company_label: Optional[str]) -> TickerLinker:
     return TickerLinker(nlp, name, label=label, prefix_chars=prefix_chars, add_matches=add_matches,
-                        unlisted_label=unlisted_label)
+                        unlisted_label=unlisted_label, company_label=company_label)
 
 
 # This file exists twice in a process that imports the project's code and also loads
@@ -316,7 +364,8 @@ def make_ticker_linker(nlp: Language, name: str, label: str, prefix_chars: int, 
 if not catalogue.check_exists(*registry.factories.namespace, FACTORY):  # in memory only, no entry points
     Language.factory(
         FACTORY,
-        default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True, "unlisted_label": None},
+        default_config={"label": "TICKER", "prefix_chars": 24, "add_matches": True, "unlisted_label": None,
+                        "company_label": None},
         requires=["doc.ents"],
         assigns=["doc.ents", "token.ent_kb_id"],
     )(make_ticker_linker)

@@ -95,11 +95,17 @@ def make_silver(
         yield silver, {"tickers": len(tickers), "unaligned": len(unaligned)}
 
 
+def gold_files(paths: Sequence[PathLike]) -> List[Path]:
+    """``paths`` with each directory replaced by its ``*.jsonl`` files: a gold directory
+    such as ner_gold/ leaves out the texts of every split, new batches included."""
+    return [f for p in map(Path, paths) for f in (sorted(p.glob("*.jsonl")) if p.is_dir() else [p])]
+
+
 @dataclass(frozen=True)
 class SilverOptions:
     """``mode``: what the tokens outside the rules' TICKERs say ("missing": nothing;
     "rehearsal": ``model``'s entities); ``limit`` texts sampled with ``seed`` (0: all);
-    ``exclude``: gold JSONL files whose texts are left out."""
+    ``exclude``: gold JSONL files (or directories of them) whose texts are left out."""
 
     mode: str = "missing"
     model: Optional[str] = None
@@ -124,7 +130,7 @@ def build_silver(inputs: Sequence[PathLike], output: PathLike, symbols: PathLike
     teach nothing) and kept in ``rehearsal`` mode, where ``model`` predicts the rest.
     """
     mode, model, limit, seed, exclude = options.mode, options.model, options.limit, options.seed, options.exclude
-    excluder = Excluder(t for path in exclude for t in jsonl_texts(path))
+    excluder = Excluder(t for path in gold_files(exclude) for t in jsonl_texts(path))
     kept = [t for path in inputs for t in jsonl_texts(path) if not excluder(t)]
     texts = sample_texts(kept, limit, seed)
     pipeline = load_pipeline(model) if mode == "rehearsal" else None
