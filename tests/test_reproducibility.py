@@ -1,10 +1,12 @@
 """Same config, same machine, same bytes: the part of the fixture workflow that builds
 the vectors, trains and packages, run twice in two copies of the project with different
-hash seeds, writes identical files (docs/reproducibility.md)."""
+hash seeds, writes identical files (docs/reproducibility.md); and editing a module
+reruns exactly the steps that list its subpackage as a dep."""
 import hashlib
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,16 +69,15 @@ def would_run(project: Path, data: Path) -> set:
     return ran
 
 
+@contextmanager
 def edited(module: Path):
     """``module`` with a comment line added, for the dry runs; restored afterwards."""
-    class Edit:
-        def __enter__(self):
-            self.text = module.read_text(encoding="utf8")
-            module.write_text(self.text + "# edited\n", encoding="utf8")
-
-        def __exit__(self, *exc):
-            module.write_text(self.text, encoding="utf8")
-    return Edit()
+    text = module.read_text(encoding="utf8")
+    module.write_text(text + "# edited\n", encoding="utf8")
+    try:
+        yield
+    finally:
+        module.write_text(text, encoding="utf8")
 
 
 @pytest.mark.slow
