@@ -46,8 +46,10 @@ def main(
     min_confidence: float = typer.Option(0.0, help="Leave out entities whose score (ent._.confidence) is below this"),
 ) -> None:
     try:
-        options = AnnotateOptions(model, engine, batch_size, n_process, text_column, header, encoding, input_format,
-                                  output_format, master, partitions, resume, min_confidence)
+        options = AnnotateOptions(model=model, engine=engine, batch_size=batch_size, n_process=n_process,
+                                  text_column=text_column, header=header, encoding=encoding,
+                                  input_format=input_format, output_format=output_format, master=master,
+                                  partitions=partitions, resume=resume, min_confidence=min_confidence)
         summary = annotate_file(input_path, output_path, options, progress=progress, stats=stats)
     except (ConversionError, OSError, ValueError) as err:
         fail(err)

@@ -32,8 +32,9 @@ def main(
     warmup: int = typer.Option(20, min=0, help="Untimed requests before the first level"),
 ) -> None:
     try:
-        options = LoadOptions(model, url, text_column, tuple(concurrency), requests, texts_per_request, time_limit,
-                              warmup)
+        options = LoadOptions(model=model, url=url, text_column=text_column, concurrency=tuple(concurrency),
+                              requests=requests, texts_per_request=texts_per_request, time_limit=time_limit,
+                              warmup=warmup)
         report = run_load_test(out_dir, texts, options)
     except (ConversionError, RuntimeError, ValueError) as err:
         fail(err)

@@ -27,7 +27,8 @@ def main(
     exclude: List[Path] = typer.Option([], help="Gold JSONL files, or directories of them, whose texts are left out"),
 ) -> None:
     try:
-        stats = build_silver(inputs, output, symbols, SilverOptions(mode, model, limit, seed, tuple(exclude)))
+        stats = build_silver(inputs, output, symbols, SilverOptions(mode=mode, model=model, limit=limit, seed=seed,
+                                                                   exclude=tuple(exclude)))
     except (ConversionError, OSError, ValueError) as err:
         fail(err)
     msg.good(f"{stats['docs']} silver docs ({mode}) -> {output}; counts in {output.with_suffix('.stats.json')}")

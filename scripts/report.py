@@ -46,9 +46,12 @@ def main(
         models = [(n, s, "custom") for n, s in parse_named(model, "--model")]
         models += [(n, s, "base") for n, s in parse_named(base, "--base")]
         wheels = {name: Path(path) for name, path in parse_named(wheel, "--wheel")}
-        inputs = ReportInputs(datasets, models, label_map, wheels, sample_gold, sample_csv, screenshot, external,
-                              tuple(seen_from), seeds)
-        settings = ReportSettings(batch_size, tuple(n_process), repeats, load_repeats, speed_limit, top_errors, sample)
+        inputs = ReportInputs(datasets=datasets, models=models, label_map=label_map, wheels=wheels,
+                              sample_gold=sample_gold, sample_csv=sample_csv, screenshot=screenshot,
+                              external=external, seen_from=tuple(seen_from), seeds=seeds)
+        settings = ReportSettings(batch_size=batch_size, n_process=tuple(n_process), repeats=repeats,
+                                  load_repeats=load_repeats, speed_limit=speed_limit, top_errors=top_errors,
+                                  sample=sample)
         report = make_report(out_dir, inputs, settings)
     except ValueError as err:  # a bad option, a missing file, no model found
         fail(err)
