@@ -13,7 +13,9 @@ import sys
 import zipfile
 
 import pytest
+import spacy
 import srsly
+from spacy.tokens import DocBin
 
 from conftest import make_fixture_project
 
@@ -50,8 +52,15 @@ def test_workflow_writes_corpus_stats_for_every_conversion(workflow):
     assert set(stats) == {
         "corpus/train/conll-train.spacy", "corpus/train/gold-train.spacy", "corpus/dev/conll-dev.spacy",
         "corpus/dev/gold-dev.spacy", "corpus/test/conll-test.spacy", "corpus/extra/gmb.spacy",
+        "corpus/train/fin-train.spacy", "corpus/dev/fin-dev.spacy",
     }
     assert stats["corpus/train/gold-train.spacy"]["entities_per_label"]["TICKER"] > 0
+    # the cased copies of CoNLL dev the report scores: the same entities, other case
+    vocab = spacy.blank("en").vocab
+    dev, lower, upper = (list(DocBin().from_disk(workflow / path).get_docs(vocab)) for path in
+                         ("corpus/dev/conll-dev.spacy", "corpus/case/conll-dev-lower.spacy", "corpus/case/conll-dev-upper.spacy"))
+    assert [d.text.lower() for d in dev] == [d.text for d in lower] and [d.text.upper() for d in dev] == [d.text for d in upper]
+    assert [len(d.ents) for d in dev] == [len(d.ents) for d in lower] == [len(d.ents) for d in upper]
 
 
 @pytest.mark.slow
