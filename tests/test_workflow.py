@@ -247,8 +247,8 @@ def test_the_seeds_workflow_writes_the_seed_spread_and_the_report_shows_it(workf
     assert "Running command: " + sys.executable + " scripts/train.py" not in result.stdout  # train-cpu was cached
     seeds = srsly.read_json(project / "metrics" / "seeds.json")
     assert [run_["seed"] for run_ in seeds["seeds"]] == [0, 1] and seeds["machine"]["cpu"]
-    assert set(seeds["spread"]) == {"conll2003-test", "ner_gold-dev", "tweebank-dev", "wnut17-dev", "tweebank-test",
-                                    "wnut17-test"}
+    assert set(seeds["spread"]) == {"conll2003-test", "ner_gold-dev", "fin_gold-dev", "conll2003-dev-lower",
+                                    "conll2003-dev-upper", "tweebank-dev", "wnut17-dev", "tweebank-test", "wnut17-test"}
     f = seeds["spread"]["conll2003-test"]["all"]["f"]
     assert f["n"] == 2 and f["min"] <= f["mean"] <= f["max"] and f["sd"] >= 0
     assert "TICKER" in seeds["spread"]["ner_gold-dev"]  # the runs were linked, as the shipped model is
