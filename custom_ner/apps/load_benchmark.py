@@ -6,13 +6,13 @@ POST /ents requests, stopping early at a time limit. Reports requests/s, texts/s
 p50/p90/p99 latency and errors in OUT_DIR/load.json, load.md and load.png.
 """
 import asyncio
-from dataclasses import dataclass
 import ipaddress
 import json
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse

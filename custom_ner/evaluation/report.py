@@ -37,6 +37,7 @@ from .plots import draw_all
 from .scoring import map_entities
 from .seeds import config_digest, read_spread
 
+
 @dataclass(frozen=True)
 class ReportSettings:
     """How the report measures: nlp.pipe batch size, the process counts timed, timed

@@ -310,14 +310,16 @@ class TickerLinker:
         return doc
 
     def relabel_companies(self, doc: Doc, ents: List[Span]) -> List[Span]:
-        """The company guard (see the class docstring) applied to ``ents``."""
-        if not (any(e.label_ == self.label for e in ents) or _MARKET_WORDS.search(doc.text)):
-            return ents
+        """The company guard (see the class docstring) applied to ``ents``. It runs on
+        every doc: the set lookup comes first, the text search only for a candidate."""
         people = [e for e in ents if e.label_ == "PERSON"]
+        candidates = {(e.start, e.end) for e in people if e.text in self.company_names}
+        if not candidates or not (any(e.label_ == self.label for e in ents) or _MARKET_WORDS.search(doc.text)):
+            return ents
         out = []
         for ent in ents:
-            named_person = any(len(p) > len(ent) and p[-len(ent):].text == ent.text for p in people)
-            if ent.label_ == "PERSON" and ent.text in self.company_names and not named_person:
+            if (ent.start, ent.end) in candidates and not any(
+                    len(p) > len(ent) and p[-len(ent):].text == ent.text for p in people):  # a person named in full
                 ent = Span(doc, ent.start, ent.end, label=self.company_label, kb_id=ent.kb_id_)
             out.append(ent)
         return out

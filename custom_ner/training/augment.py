@@ -20,16 +20,16 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import registry
 
-from ..data.case import case_function
+from ..data.case import recase_words
 
 
 def recased_example(nlp: Language, example: Example, case: str) -> Example:
     """``example`` with every token in ``case``: the text re-tokenized, the gold
     annotation (entities included) kept on the same tokens."""
-    change = case_function(case)
+    words = recase_words(example.reference, case)
     data = example.to_dict()
-    data["token_annotation"]["ORTH"] = [change(t.text) for t in example.reference]
-    text = "".join(change(t.text) + t.whitespace_ for t in example.reference)
+    data["token_annotation"]["ORTH"] = words
+    text = "".join(word + token.whitespace_ for word, token in zip(words, example.reference))
     return example.from_dict(nlp.make_doc(text), data)
 
 
