@@ -21,10 +21,10 @@ import typer
 
 from custom_ner.console import fail, msg
 from custom_ner.data.case import CASES, recase_docbin
-from custom_ner.data.convert import convert_file, default_stats_path, export_jsonl, export_nemo
+from custom_ner.formats.convert import convert_file, default_stats_path, export_jsonl, export_nemo
 from custom_ner.data.errors import ConversionError
 from custom_ner.data.labels import DEFAULT_LABEL_MAP
-from custom_ner.data.stats import stats_table
+from custom_ner.formats.stats import stats_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 

@@ -4,7 +4,7 @@
 
 One text per line, tokens separated by spaces; texts of the evaluation sets
 (``--exclude``) are left out; counts per source go to OUTPUT.stats.json
-(custom_ner/data/unlabelled.py).
+(custom_ner/formats/unlabelled.py).
 """
 from pathlib import Path
 from typing import List
@@ -13,7 +13,7 @@ import typer
 
 from custom_ner.console import fail, msg
 from custom_ner.data.errors import ConversionError
-from custom_ner.data.unlabelled import collect_text
+from custom_ner.formats.unlabelled import collect_text
 
 
 def main(

@@ -15,9 +15,9 @@ import srsly
 
 import custom_ner.apps.engines as engines
 from custom_ner.apps.annotate import AnnotateOptions, annotate_file
-from custom_ner.data.texts import read_records, text_problem
+from custom_ner.formats.texts import read_records, text_problem
 from custom_ner.data.errors import ConversionError, Rejects
-from custom_ner.data.prodigy import record_to_doc
+from custom_ner.formats.prodigy import record_to_doc
 from custom_ner.loading import load_pipeline
 
 from conftest import ROOT, TINY_TEXTS

@@ -48,7 +48,7 @@ def test_a_second_run_runs_nothing_again(ran_once):
 
 def test_editing_the_prodigy_reader_reruns_the_steps_that_read_prodigy_files(ran_once):
     project, data = ran_once
-    touch(project / "custom_ner" / "data" / "prodigy.py")
+    touch(project / "custom_ner" / "formats" / "prodigy.py")
     # convert reads ner_gold with it, ticker-rules reads the gold TICKER spans; symbols does not
     assert reruns(project, data, dry=False) == {"convert", "ticker-rules"}
     assert reruns(project, data) == set()

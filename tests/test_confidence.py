@@ -16,7 +16,7 @@ from custom_ner.confidence.calibration import (Scored, calibration_summary, fit_
                                                threshold_curves)
 from custom_ner.confidence.entity_confidence import FACTORY, apply_map, biluo_tags
 from custom_ner.confidence.review import read_predictions, review_queue, write_tasks
-from custom_ner.data.convert import convert_file
+from custom_ner.formats.convert import convert_file
 from custom_ner.data.docs import read_docbin
 from custom_ner.data.errors import ConversionError
 from custom_ner.loading import load_pipeline

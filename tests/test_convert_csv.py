@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import FIXTURE_DATA
-from custom_ner.data.convert import convert_csv
+from custom_ner.formats.convert import convert_csv
 from custom_ner.data.errors import ConversionError
 
 HEADER = "Sentence #,Word,POS,Tag\r\n"

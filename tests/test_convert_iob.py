@@ -2,7 +2,7 @@ import pytest
 import srsly
 
 from conftest import FIXTURE_DATA
-from custom_ner.data.convert import convert_iob, save_conversion
+from custom_ner.formats.convert import convert_iob, save_conversion
 from custom_ner.data.errors import ConversionError
 
 GOOD = """-DOCSTART- -X- -X- O

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from conftest import FIXTURE_DATA
-from custom_ner.data.convert import convert_jsonl
+from custom_ner.formats.convert import convert_jsonl
 from custom_ner.data.errors import ConversionError
-from custom_ner.data.prodigy import doc_to_record
+from custom_ner.formats.prodigy import doc_to_record
 
 TEXT = "Dell Inc. (DELL.O) shares rose, Michael Dell said in Austin."
 SPANS = [

@@ -1,9 +1,9 @@
 import pytest
 
 from conftest import FIXTURES
-from custom_ner.data.convert import convert_jsonl, convert_nemo
+from custom_ner.formats.convert import convert_jsonl, convert_nemo
 from custom_ner.data.errors import ConversionError
-from custom_ner.data.nemo import nemo_label_ids, write_nemo
+from custom_ner.formats.nemo import nemo_label_ids, write_nemo
 
 NEMO = FIXTURES / "nemo"
 

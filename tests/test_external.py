@@ -10,10 +10,10 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 
 from conftest import ROOT
-from custom_ner.data.convert import convert_iob
+from custom_ner.formats.convert import convert_iob
 from custom_ner.data.errors import ConversionError, RecordError
 from custom_ner.data.tags import TaggedSentence, merge_adjacent, tags_to_spans
-from custom_ner.data.unlabelled import gzip_lines
+from custom_ner.formats.unlabelled import gzip_lines
 from custom_ner.evaluation.external import (
     ExternalSet, load_scorecard, score_external, scored_labels, scored_prediction, seen_entity_texts, slice_scores,
     without_roles,

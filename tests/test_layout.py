@@ -10,7 +10,7 @@ from project_code import PACKAGE, ROOT, all_commands, code_deps, expand, imports
 # lower layers never import upper ones; modules of one layer may import each other
 LAYERS = {
     "custom_ner.console": 0, "custom_ner.device": 0, "custom_ner.browser": 0, "custom_ner.workflow": 0,
-    "custom_ner.machine": 0, "custom_ner.figures": 0, "custom_ner.data": 0, "custom_ner.loading": 1, "custom_ner.ticker": 2,
+    "custom_ner.machine": 0, "custom_ner.figures": 0, "custom_ner.data": 0, "custom_ner.formats": 1, "custom_ner.loading": 1, "custom_ner.ticker": 2,
     "custom_ner.training": 3,
     "custom_ner.confidence": 3, "custom_ner.evaluation": 4, "custom_ner.apps": 5,
 }

@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import real_data_or_skip
-from custom_ner.data.convert import convert_iob, convert_jsonl
+from custom_ner.formats.convert import convert_iob, convert_jsonl
 
 pytestmark = pytest.mark.data
 

@@ -88,7 +88,9 @@ def test_editing_a_module_reruns_the_steps_that_use_its_subpackage_and_no_other(
     with edited(code / "ticker" / "linker.py"):  # only init-tok2vec loads pipelines, through ticker/
         assert would_run(project, data) == {"corrections", "init-tok2vec"}
     assert would_run(project, data) == {"corrections"}
-    with edited(code / "data" / "iob.py"):  # every step reads through custom_ner/data
+    with edited(code / "formats" / "iob.py"):  # a reader: the conversions rerun, the trainings do not
+        assert would_run(project, data) == {"convert", "convert-external", "corrections"}
+    with edited(code / "data" / "docs.py"):  # every step reads or writes DocBins through custom_ner/data
         assert would_run(project, data) == set(STEPS)
     with edited(code / "evaluation" / "report.py"):  # none of these steps evaluates
         assert would_run(project, data) == {"corrections"}

@@ -1,6 +1,6 @@
 """Batch annotation: read texts (.txt/.csv/.jsonl), run a pipeline, write entities.
 
-The texts come from the project's one reader of each format (custom_ner/data/texts.py),
+The texts come from the project's one reader of each format (custom_ner/formats/texts.py),
 the local engine (engines.py) or Spark (spark.py) annotates them, and one writer
 (writers.py) writes JSONL, CSV or Parquet, so both engines write the same bytes for
 the same input. Bad records never stop a job: they go to ``OUTPUT.rejects.jsonl``
@@ -21,8 +21,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 import srsly
 
 from ..data.errors import ConversionError, Rejects
-from ..data.jsonl import read_jsonl
-from ..data.texts import Record, read_records
+from ..formats.jsonl import read_jsonl
+from ..formats.texts import Record, read_records
 from .engines import Result, keep_confident, run_local
 from .memory import tree_rss_mb
 from .writers import OutputWriter

@@ -20,7 +20,7 @@ from typing import Any, Dict, Sequence
 import srsly
 from wasabi import msg
 
-from ..data.unlabelled import ag_news_texts
+from ..formats.unlabelled import ag_news_texts
 from ..figures import save_figure
 
 ANNOTATE = Path(__file__).resolve().parents[2] / "scripts" / "annotate.py"  # the command users run

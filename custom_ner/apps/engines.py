@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from ..data.texts import Record
+from ..formats.texts import Record
 from ..loading import load_pipeline, model_labels
 from .memory import rss_mb
 

@@ -23,7 +23,7 @@ import srsly
 from wasabi import msg
 
 from ..data.errors import Rejects
-from ..data.texts import read_records
+from ..formats.texts import read_records
 from ..figures import save_figure
 from .http_client import KeepAliveConnection
 from .servers import free_port, start_server, stop_server

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from typing_extensions import Annotated
 import uvicorn
 
-from ..data.texts import text_problem
+from ..formats.texts import text_problem
 from .engines import MAX_GROWTH, RELOAD_AFTER, PipelineRunner, ProcessRunner, Result, keep_confident, pipeline_info
 
 logger = logging.getLogger("custom_ner.service")

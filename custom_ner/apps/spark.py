@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
-from ..data.texts import Record
+from ..formats.texts import Record
 from ..loading import load_pipeline
 from .engines import RELOAD_AFTER, PipelineRunner, Result
 

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import srsly
 
 from ..data.errors import ConversionError
-from ..data.texts import Record, detect_format
+from ..formats.texts import Record, detect_format
 from .engines import Result
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Sequence, Tuple, Union
 import spacy
 
 from ..data.errors import ConversionError, RecordError, Rejects
-from ..data.jsonl import read_jsonl
+from ..formats.jsonl import read_jsonl
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Reading and writing the data: one reader per format, used by every caller.
+"""The annotated Doc and its pieces, used by every step that trains or scores:
 
 errors.py (FILE:LINE errors, lenient rejects) · lines.py (decoded lines with their
-numbers) · jsonl.py, csvfile.py (records of JSON-lines and CSV files) · texts.py
-(texts of .txt/.csv/.jsonl files) · iob.py, gmb.py, nemo.py, prodigy.py (annotated
-formats) · tags.py (IOB1/IOB2 -> spans) · labels.py (the label map) · docs.py
-(DocBins) · stats.py · convert.py (the converters) · unlabelled.py (text for word
-vectors) · sampling.py (the one seeded sample).
+numbers) · labels.py (the label map) · tags.py (IOB1/IOB2 -> spans) · docs.py
+(DocBins) · case.py (lower/upper-cased copies of a corpus).
+
+The readers of each file format live in ../formats; keeping them apart means editing a
+reader reruns the conversions, not the trainings (project.yml lists code by directory).
 """

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from ..browser import browser_version, find_browser, label_pixels, screenshot
 from ..data.labels import LABEL_COLORS
-from ..data.sampling import sample
+from ..formats.sampling import sample
 
 
 def render_doc(doc: Doc) -> str:

@@ -22,11 +22,11 @@ from wasabi import msg
 
 from ..data.docs import read_docbin
 from ..data.errors import ConversionError, Rejects
-from ..data.jsonl import read_jsonl
+from ..formats.jsonl import read_jsonl
 from ..data.labels import DEFAULT_LABEL_MAP, LabelMap
 from ..confidence.calibration import confidence_summary
 from ..confidence.entity_confidence import FACTORY as CONFIDENCE
-from ..data.unlabelled import ag_news_descriptions
+from ..formats.unlabelled import ag_news_descriptions
 from ..machine import describe, machine
 from .analysis import analyse
 from .displacy import render_doc, sample_indices, write_compare

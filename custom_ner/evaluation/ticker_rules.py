@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 
 from ..data.errors import Rejects
 from ..data.labels import LabelMap
-from ..data.prodigy import read_prodigy
+from ..formats.prodigy import read_prodigy
 from ..ticker.linker import TickerAnnotator
 from ..ticker.symbols import load_table
 from .scoring import score_spans

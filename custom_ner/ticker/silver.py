@@ -27,8 +27,8 @@ from wasabi import msg
 
 from ..data.docs import read_docbin, write_docbin
 from ..data.lines import check_file
-from ..data.sampling import sample
-from ..data.unlabelled import Excluder, jsonl_texts
+from ..formats.sampling import sample
+from ..formats.unlabelled import Excluder, jsonl_texts
 from ..loading import load_pipeline
 from .linker import TickerAnnotator
 from .symbols import load_table

@@ -12,7 +12,9 @@ are hyper-parameters, so they live in the config:
 
 Files not named in ``weights`` are read once. ``extra`` (a file or directory,
 ``${paths.silver}`` in the configs) adds files without putting them under
-``path``, so the model trained without silver data reads ``path`` alone.
+``path``, so the model trained without silver data reads ``path`` alone;
+``ensemble`` (``${paths.ensemble}``) adds the docs an ensemble of trained seeds
+agreed on (training/ensemble.py, the self-training lever).
 The reader is registered through an entry point (``spacy_readers``), so plain ``python -m spacy train`` finds it
 once this project is installed; a packaged pipeline does not need it to load.
 """
@@ -34,6 +36,7 @@ class WeightedCorpus:
         weights: Dict[str, int],
         *,
         extra: Optional[Union[str, Path]] = None,
+        ensemble: Optional[Union[str, Path]] = None,
         max_length: int = 0,
         gold_preproc: bool = False,
         limit: int = 0,
@@ -42,10 +45,12 @@ class WeightedCorpus:
         files = walk_corpus(path, ".spacy")
         if not files:
             raise ValueError(f"{path}: no .spacy files found")
-        if extra is not None:
-            more = walk_corpus(extra, ".spacy")
+        for name, more_path in (("extra", extra), ("ensemble", ensemble)):
+            if more_path is None:
+                continue
+            more = walk_corpus(more_path, ".spacy")
             if not more:
-                raise ValueError(f"{extra}: no .spacy files found (extra corpus)")
+                raise ValueError(f"{more_path}: no .spacy files found ({name} corpus)")
             files = files + [f for f in more if f not in files]
         stems = {Path(f).stem for f in files}
         unknown = sorted(set(weights) - stems)
@@ -76,6 +81,7 @@ def create_weighted_corpus(
     weights: Dict[str, int],
     *,
     extra: Optional[Path] = None,
+    ensemble: Optional[Path] = None,
     max_length: int = 0,
     gold_preproc: bool = False,
     limit: int = 0,
@@ -85,5 +91,5 @@ def create_weighted_corpus(
     if path is None:
         raise ValueError("custom_ner.WeightedCorpus.v1: path is not set (paths.train?)")
     return WeightedCorpus(
-        path, dict(weights), extra=extra, max_length=max_length, gold_preproc=gold_preproc, limit=limit, augmenter=augmenter
+        path, dict(weights), extra=extra, ensemble=ensemble, max_length=max_length, gold_preproc=gold_preproc, limit=limit, augmenter=augmenter
     )

@@ -25,7 +25,9 @@ from custom_ner.loading import load_pipeline
 # (column, dataset, label or "" for micro F) of the lever table
 COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ("CoNLL test", "conll-test", ""), ("CoNLL ORG", "conll-test", "ORG"), ("gold dev", "gold-dev", ""),
-    ("TICKER", "gold-dev", "TICKER"), ("Tweebank dev", "tweebank-dev", ""), ("WNUT-17 dev", "wnut17-dev", ""),
+    ("PERSON", "gold-dev", "PERSON"), ("MISC", "gold-dev", "MISC"), ("TICKER", "gold-dev", "TICKER"),
+    ("fin dev", "fin-dev", ""), ("lower CoNLL dev", "conll-dev-lower", ""),
+    ("Tweebank dev", "tweebank-dev", ""), ("WNUT-17 dev", "wnut17-dev", ""),
 )
 
 

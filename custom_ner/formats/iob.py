@@ -6,9 +6,9 @@ every line must have as many columns as the first one.
 from pathlib import Path
 from typing import List, Union
 
-from .errors import ConversionError, RecordError, Rejects
-from .tags import TaggedSentence
-from .lines import Line, read_lines
+from ..data.errors import ConversionError, RecordError, Rejects
+from ..data.tags import TaggedSentence
+from ..data.lines import Line, read_lines
 
 DOCSTART = "-DOCSTART-"
 

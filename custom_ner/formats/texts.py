@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
 from .csvfile import CsvFile
-from .errors import ConversionError, RecordError, Rejects
+from ..data.errors import ConversionError, RecordError, Rejects
 from .jsonl import read_jsonl
-from .lines import check_file, iter_lines
+from ..data.lines import check_file, iter_lines
 
 INPUT_FORMATS = ("txt", "csv", "jsonl")
 # jsonl fields that describe an old annotation and would be stale next to new spans

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
-from .errors import ConversionError
-from .lines import Line, iter_lines
+from ..data.errors import ConversionError
+from ..data.lines import Line, iter_lines
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from typing import Dict, Iterable, List, Optional, Union
 
 from spacy.tokens import Doc
 
-from .docs import sentences_of
-from .errors import ConversionError, RecordError, Rejects
-from .tags import TaggedSentence
-from .lines import Line, read_lines
+from ..data.docs import sentences_of
+from ..data.errors import ConversionError, RecordError, Rejects
+from ..data.tags import TaggedSentence
+from ..data.lines import Line, read_lines
 
 _TEXT_RE = re.compile(r"^text_(?P<split>.+)\.txt$")
 

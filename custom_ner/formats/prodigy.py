@@ -12,8 +12,8 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from .errors import ConversionError, RecordError, Rejects
-from .labels import LabelMap, UnknownLabel
+from ..data.errors import ConversionError, RecordError, Rejects
+from ..data.labels import LabelMap, UnknownLabel
 from .jsonl import read_jsonl
 
 

@@ -2,15 +2,15 @@
 
 One row per token; the sentence id column is filled only on a sentence's first
 row and forward-filled here. The file is Windows-1252, not UTF-8. Rows are read by
-the project's one CSV reader (:class:`~custom_ner.data.csvfile.CsvFile`); a bad row
+the project's one CSV reader (:class:`~custom_ner.formats.csvfile.CsvFile`); a bad row
 rejects (or, strict, fails) the whole sentence it belongs to.
 """
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 from .csvfile import CsvFile
-from .errors import ConversionError, RecordError, Rejects
-from .tags import TaggedSentence
+from ..data.errors import ConversionError, RecordError, Rejects
+from ..data.tags import TaggedSentence
 
 DEFAULT_COLUMNS = {"sentence": "Sentence #", "word": "Word", "tag": "Tag"}
 

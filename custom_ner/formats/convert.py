@@ -14,16 +14,16 @@ import srsly
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .docs import doc_from_sentences, group, read_docbin, write_docbin
-from .errors import RecordError, Rejects
+from ..data.docs import doc_from_sentences, group, read_docbin, write_docbin
+from ..data.errors import RecordError, Rejects
 from .gmb import read_csv
 from .iob import read_iob
-from .labels import LabelMap
-from .lines import check_file
+from ..data.labels import LabelMap
+from ..data.lines import check_file
 from .nemo import read_nemo, write_nemo
 from .prodigy import doc_to_record, read_prodigy
 from .stats import corpus_stats, update_stats_file
-from .tags import TAG_SCHEMES, TaggedSentence, detect_tag_scheme, tags_to_spans
+from ..data.tags import TAG_SCHEMES, TaggedSentence, detect_tag_scheme, tags_to_spans
 
 PathLike = Union[str, Path]
 

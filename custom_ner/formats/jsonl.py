@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, Union
 
-from .errors import RecordError, Rejects
-from .lines import iter_lines
+from ..data.errors import RecordError, Rejects
+from ..data.lines import iter_lines
 
 
 @dataclass(frozen=True)

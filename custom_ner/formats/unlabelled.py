@@ -15,7 +15,7 @@ import srsly
 from wasabi import msg
 
 from .csvfile import CsvFile
-from .errors import RecordError, Rejects
+from ..data.errors import RecordError, Rejects
 from .gmb import read_csv
 from .iob import read_iob
 from .texts import read_records

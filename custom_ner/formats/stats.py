@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional, Union
 import srsly
 from spacy.tokens import Doc
 
-from .docs import sentences_of
+from ..data.docs import sentences_of
 
 
 def corpus_stats(docs: Iterable[Doc], labels: Optional[List[str]] = None) -> Dict[str, Any]:
