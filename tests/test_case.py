@@ -66,3 +66,15 @@ def test_case_augmenter_passes_examples_through_at_zero_and_refuses_shares_over_
     assert list(registry.augmenters.get("custom_ner.case_augmenter.v1")()(nlp, example)) == [example]
     with pytest.raises(ValueError, match="sum to at most 1"):
         registry.augmenters.get("custom_ner.case_augmenter.v1")(lower=0.8, upper=0.5)
+
+
+@pytest.mark.parametrize("case", ["lower", "upper", "title"])
+def test_a_recased_silver_doc_keeps_its_missing_tokens_missing(case):
+    """Silver docs say nothing about some tokens; recased, they must not start saying "O"."""
+    nlp = spacy.blank("en")
+    silver = nlp.make_doc("Shares of Acme Corp rose in Paris.")
+    silver.set_ents([silver.char_span(28, 33, "LOC")], missing=[silver[2:4]], default="outside")
+    augment = registry.augmenters.get("custom_ner.case_augmenter.v1")(**{case: 1.0})
+    (recased,) = augment(nlp, Example(nlp.make_doc(silver.text), silver))
+    for copy in (recased.reference, recase_doc(silver, case)):
+        assert [t.ent_iob_ for t in copy] == ["O", "O", "", "", "O", "O", "B", "O"]

@@ -38,7 +38,8 @@ def recase_words(doc: Doc, case: str) -> List[str]:
 def recase_doc(doc: Doc, case: str) -> Doc:
     """``doc``'s tokens in ``case`` with its entities on the same tokens."""
     copy = Doc(doc.vocab, words=recase_words(doc, case), spaces=[bool(t.whitespace_) for t in doc])
-    copy.ents = [Span(copy, e.start, e.end, label=e.label_, kb_id=e.kb_id_) for e in doc.ents]
+    copy.set_ents([Span(copy, e.start, e.end, label=e.label_, kb_id=e.kb_id_) for e in doc.ents],
+                  missing=[copy[t.i : t.i + 1] for t in doc if t.ent_iob == 0], default="outside")
     return copy
 
 

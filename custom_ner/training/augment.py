@@ -25,10 +25,14 @@ from ..data.case import recase_words
 
 def recased_example(nlp: Language, example: Example, case: str) -> Example:
     """``example`` with every token in ``case``: the text re-tokenized, the gold
-    annotation (entities included) kept on the same tokens."""
+    annotation (entities included, and tokens whose entity is missing) kept on the same tokens."""
     words = recase_words(example.reference, case)
     data = example.to_dict()
     data["token_annotation"]["ORTH"] = words
+    # to_dict() writes "O" for a missing token: silver docs would teach "O" where they know nothing
+    data["doc_annotation"]["entities"] = [
+        "-" if token.ent_iob == 0 else tag for token, tag in zip(example.reference, data["doc_annotation"]["entities"])
+    ]
     text = "".join(word + token.whitespace_ for word, token in zip(words, example.reference))
     return example.from_dict(nlp.make_doc(text), data)
 
