@@ -30,11 +30,12 @@ def main(
     texts_per_request: int = typer.Option(1, min=1, help="Texts in each request"),
     time_limit: float = typer.Option(120, min=1, help="Seconds per level after which no request is started"),
     warmup: int = typer.Option(20, min=0, help="Untimed requests before the first level"),
+    mlflow_model: Optional[str] = typer.Option(None, help="Measure `mlflow models serve` of this model URI instead (models:/en_custom_ner@champion)"),
 ) -> None:
     try:
         options = LoadOptions(model=model, url=url, text_column=text_column, concurrency=tuple(concurrency),
                               requests=requests, texts_per_request=texts_per_request, time_limit=time_limit,
-                              warmup=warmup)
+                              warmup=warmup, mlflow_model=mlflow_model)
         report = run_load_test(out_dir, texts, options)
     except (ConversionError, RuntimeError, ValueError) as err:
         fail(err)

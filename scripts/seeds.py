@@ -38,6 +38,7 @@ def main(
     max_steps: int = typer.Option(0, min=0, help="Override training.max_steps (0: as in the config)"),
     eval_frequency: int = typer.Option(0, min=0, help="Override training.eval_frequency (0: as in the config)"),
     label_map: Path = typer.Option(DEFAULT_LABEL_MAP, help="Label map (configs/labels.json)"),
+    mlflow_uri: str = typer.Option("", help="MLflow tracking store of the seeds' trainings (empty: none)"),
 ) -> None:
     try:
         labels = LabelMap.from_file(label_map)
@@ -45,7 +46,7 @@ def main(
                               data={n: Path(p) for n, p in parse_named(data, "--data")},
                               external={n: Path(p) for n, p in parse_named(external, "--external")},
                               overrides=config_overrides(ctx.args, max_steps, eval_frequency),
-                              mapping=labels.scheme("external"), labels=tuple(labels.labels))
+                              mapping=labels.scheme("external"), labels=tuple(labels.labels), mlflow_uri=mlflow_uri)
         runs = train_seeds(options, list(range(n_seeds)), jobs)
     except (ValueError, OSError) as err:
         fail(err)

@@ -26,8 +26,10 @@ def main(
     max_steps: int = typer.Option(0, min=0, help="Override training.max_steps (0: as in the config)"),
     eval_frequency: int = typer.Option(0, min=0, help="Override training.eval_frequency (0: as in the config)"),
     overrides: str = typer.Option("", help="More overrides as space-separated section.key=value pairs"),
+    mlflow_uri: str = typer.Option("", help="MLflow tracking store (project variable mlflow_uri; empty: $MLFLOW_TRACKING_URI or none)"),
 ) -> None:
-    summary = train(config_path, output_dir, gpu_id, config_overrides(ctx.args, max_steps, eval_frequency, overrides))
+    summary = train(config_path, output_dir, gpu_id, config_overrides(ctx.args, max_steps, eval_frequency, overrides),
+                    mlflow_uri=mlflow_uri)
     if summary["gpu_id"] != gpu_id:
         msg.warn(f"GPU {gpu_id} is not available (no GPU or no cupy); trained on CPU")
     msg.good(f"Trained {summary['steps']} steps ({summary['words']} words) in {summary['seconds']:.0f} s: "

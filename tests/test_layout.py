@@ -11,12 +11,12 @@ from project_code import PACKAGE, ROOT, all_commands, code_deps, expand, imports
 LAYERS = {
     "custom_ner.console": 0, "custom_ner.device": 0, "custom_ner.browser": 0, "custom_ner.workflow": 0,
     "custom_ner.machine": 0, "custom_ner.figures": 0, "custom_ner.data": 0, "custom_ner.formats": 1, "custom_ner.loading": 1, "custom_ner.ticker": 2,
-    "custom_ner.training": 3,
+    "custom_ner.training": 3, "custom_ner.tracking": 4,
     "custom_ner.confidence": 3, "custom_ner.evaluation": 4, "custom_ner.apps": 5,
 }
 # the linker and the confidence component ship inside the wheel on their own: anyone may
 # import them, they import no project code
-SELF_CONTAINED = ("custom_ner.ticker.linker", "custom_ner.confidence.entity_confidence")
+SELF_CONTAINED = ("custom_ner.ticker.linker", "custom_ner.confidence.entity_confidence", "custom_ner.tracking.ner_model")
 SCRIPT_FUNCTION_LINES = 25
 PRIVATE_ROOTS = ("spacy", "thinc", "weasel", "confection")
 

@@ -114,9 +114,9 @@ def test_installed_wheel_loads_by_name_and_finds_entities(workflow, tmp_path):
 
 @pytest.mark.slow
 def test_the_trained_pipeline_reads_glove_vectors_in_any_casing(workflow):
-    import spacy
+    from custom_ner.loading import load_pipeline
 
-    nlp = spacy.load(workflow / "training" / "cpu" / "model-final")
+    nlp = load_pipeline(workflow / "training" / "cpu" / "model-final")  # registers the linker's factory
     vectors = nlp.vocab.vectors
     assert vectors.shape == (5000, 50)  # the fixture project's configs/glove.cfg keeps 5,000 rows
     rows = {vectors.find(key=word) for word in ("london", "London", "LONDON")}
@@ -254,3 +254,26 @@ def test_the_seeds_workflow_writes_the_seed_spread_and_the_report_shows_it(workf
     assert "TICKER" in seeds["spread"]["ner_gold-dev"]  # the runs were linked, as the shipped model is
     report = (project / "metrics" / "report.md").read_text(encoding="utf8")
     assert "## Seed spread" in report and "over 2 seeds" in report
+
+
+@pytest.mark.slow
+def test_all_leaves_one_tracked_cpu_run_with_the_figures_and_a_registered_champion(workflow):
+    mlflow = pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{workflow / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    runs = {r.info.run_name: r for r in client.search_runs([client.get_experiment_by_name("en_custom_ner").experiment_id])}
+    assert {"cpu", "cpu-base"} <= set(runs)
+    cpu = runs["cpu"]
+    assert cpu.info.run_id == srsly.read_json(workflow / "training" / "cpu" / "mlflow_run.json")["run_id"]
+    assert len(cpu.data.metrics) >= 40 and "accuracy/conll2003-test/wheel/ORG/f" in cpu.data.metrics
+    assert [m.step for m in client.get_metric_history(cpu.info.run_id, "ents_f")] == [0, 50, 100]  # the curve
+    assert cpu.data.params["training.max_steps"] == "100"
+    assert cpu.data.tags["git.commit"] == "unknown"  # the fixture copy is no git checkout
+    assert cpu.data.tags["data.conll2003/train.iob"]  # the fixture's checksums
+    artifacts = {a.path for a in client.list_artifacts(cpu.info.run_id, "report")}
+    assert {"report/report.md", "report/report.json"} <= artifacts
+    assert client.list_artifacts(cpu.info.run_id, "wheel")[0].path.endswith(".whl")
+    champion = client.get_model_version_by_alias("en_custom_ner", "champion")
+    assert str(champion.version) == "1" and champion.run_id == cpu.info.run_id

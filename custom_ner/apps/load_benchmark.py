@@ -2,7 +2,9 @@
 
 Starts ``scripts/serve.py`` on a free loopback port (or uses a running service, which
 must be on a loopback address), then at each concurrency sends a fixed number of
-POST /ents requests, stopping early at a time limit. Reports requests/s, texts/s,
+POST /ents requests, stopping early at a time limit. With ``mlflow_model`` it loads
+``mlflow models serve`` instead (POST /invocations, ``{"inputs": [...]}``), so the
+two servers are measured by the same client (docs/mlflow.md). Reports requests/s, texts/s,
 p50/p90/p99 latency and errors in OUT_DIR/load.json, load.md and load.png.
 """
 import asyncio
@@ -51,6 +53,18 @@ def start_service(model: str) -> Tuple[subprocess.Popen, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
+def start_mlflow_server(model_uri: str) -> Tuple[subprocess.Popen, str]:
+    """``mlflow models serve`` for ``model_uri`` (``models:/en_custom_ner@champion``; the
+    store from $MLFLOW_TRACKING_URI) in this environment on a free loopback port."""
+    port = free_port()
+    msg.text(f"starting mlflow models serve for {model_uri} on 127.0.0.1:{port}")
+    # the server execs uvicorn by name: this environment's bin first
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    server = start_server([sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
+                           "-h", "127.0.0.1", "-p", str(port)], f"http://127.0.0.1:{port}/ping", env=env)
+    return server, f"http://127.0.0.1:{port}"
+
+
 def timing(header: str) -> Dict[str, float]:
     """Seconds per part of a ``Server-Timing`` header (``queue;dur=1.5, infer;dur=20``)."""
     parts = {}
@@ -68,7 +82,7 @@ def percentile(values: List[float], q: float) -> float:
 
 
 async def run_level(url: str, bodies: List[Dict[str, Any]], concurrency: int, requests: int,
-                    time_limit: float) -> Dict[str, Any]:
+                    time_limit: float, path: str = "/ents") -> Dict[str, Any]:
     """``requests`` POSTs from ``concurrency`` clients, none started after ``time_limit`` s."""
     latencies: List[float] = []
     parts: Dict[str, List[float]] = {"queue": [], "infer": [], "total": []}
@@ -85,7 +99,7 @@ async def run_level(url: str, bodies: List[Dict[str, Any]], concurrency: int, re
             sent += 1
             t0 = time.perf_counter()
             try:
-                status, headers, content = await asyncio.wait_for(connection.post("/ents", payload), 60)
+                status, headers, content = await asyncio.wait_for(connection.post(path, payload), 60)
             except (OSError, asyncio.TimeoutError, h11.ProtocolError) as err:
                 errors.append(f"{type(err).__name__}: {err}")
                 await connection.close()
@@ -100,7 +114,7 @@ async def run_level(url: str, bodies: List[Dict[str, Any]], concurrency: int, re
 
     await asyncio.gather(*(client_loop() for _ in range(concurrency)))
     elapsed = time.perf_counter() - start
-    texts = len(latencies) * len(bodies[0]["texts"])  # every body holds --texts-per-request texts
+    texts = len(latencies) * len(next(iter(bodies[0].values())))  # every body holds --texts-per-request texts
     latency_ms = {f"p{q}_ms": round(percentile(latencies, q) * 1000, 1) if latencies else None for q in (50, 90, 99)}
     # where the time went, as the server saw it: waiting for the inference thread,
     # inference, the whole request inside the app; the rest is HTTP, the event loop
@@ -161,7 +175,8 @@ def plot(report: Dict[str, Any], path: Path) -> Path:
 class LoadOptions:
     """What a load run sends: ``requests`` requests of ``texts_per_request`` texts at each
     ``concurrency``, a level stopping early after ``time_limit`` seconds, ``warmup``
-    untimed requests first; ``url`` a running loopback service (None: start one)."""
+    untimed requests first; ``url`` a running loopback service (None: start one);
+    ``mlflow_model``: measure ``mlflow models serve`` of that model URI instead."""
 
     model: str = "en_custom_ner"
     url: Optional[str] = None
@@ -171,6 +186,7 @@ class LoadOptions:
     texts_per_request: int = 1
     time_limit: float = 120
     warmup: int = 20
+    mlflow_model: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.url is not None and not is_loopback(self.url):
@@ -186,18 +202,19 @@ def run_load_test(out_dir: Path, texts: Path, options: LoadOptions = LoadOptions
     pool = [r.text for r in read_records(texts, Rejects(texts, lenient=True), text_column=o.text_column)]
     if not pool:
         raise ValueError(f"{texts}: no texts to send")
-    bodies = [{"texts": [pool[(i * o.texts_per_request + k) % len(pool)] for k in range(o.texts_per_request)]}
+    key, path = ("inputs", "/invocations") if o.mlflow_model else ("texts", "/ents")
+    bodies = [{key: [pool[(i * o.texts_per_request + k) % len(pool)] for k in range(o.texts_per_request)]}
               for i in range(max(o.requests, o.warmup))]
     server = None
     if url is None:
-        server, url = start_service(o.model)
+        server, url = start_mlflow_server(o.mlflow_model) if o.mlflow_model else start_service(o.model)
     try:
-        info = httpx.get(f"{url}/model", timeout=10).json()
+        info = {"name": f"mlflow {o.mlflow_model}"} if o.mlflow_model else httpx.get(f"{url}/model", timeout=10).json()
         if o.warmup:
-            asyncio.run(run_level(url, bodies, 1, o.warmup, o.time_limit))
+            asyncio.run(run_level(url, bodies, 1, o.warmup, o.time_limit, path))
         levels = []
         for c in o.concurrency:
-            result = asyncio.run(run_level(url, bodies, c, o.requests, o.time_limit))
+            result = asyncio.run(run_level(url, bodies, c, o.requests, o.time_limit, path))
             levels.append(result)
             (msg.good if result["errors"] == 0 else msg.fail)(
                 f"{c:>3} clients: {result['requests_per_s']:,.1f} requests/s, p50 {result['p50_ms']} ms, "

@@ -50,6 +50,7 @@ class SeedOptions:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     mapping: Mapping[str, Any] = field(default_factory=dict)
     labels: Sequence[str] = ()
+    mlflow_uri: str = ""  # each seed's training tracked there (empty: not tracked)
 
 
 def seed_run(options: SeedOptions, seed: int) -> Dict[str, Any]:
@@ -57,7 +58,7 @@ def seed_run(options: SeedOptions, seed: int) -> Dict[str, Any]:
     linker (as the shipped model has it) and score it; one entry of ``seeds``."""
     run_dir = Path(options.out_dir) / f"s{seed}"
     overrides = {**options.overrides, "system.seed": seed, "paths.train_log": str(run_dir / "train_log.jsonl")}
-    summary = train(options.config, run_dir, -1, overrides)
+    summary = train(options.config, run_dir, -1, overrides, mlflow_uri=options.mlflow_uri)
     add_linker(run_dir / "model-best", run_dir / "model-linked", options.symbols)
     figures = score_run(run_dir / "model-linked", options.data, options.external, dict(options.mapping),
                         options.labels)

@@ -7,6 +7,8 @@ device). Transformer components train with mixed precision off on CPU (a CUDA
 feature), and a stale JSONL log is removed first: spaCy's ConsoleLogger.v3 silently
 stops logging when its output file already exists.
 """
+import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Union
 
@@ -17,6 +19,7 @@ from weasel.util import parse_config_overrides
 
 from ..device import choose_device
 from . import corpus, logger  # noqa: F401  registers the reader and the logger the configs name
+from .mlflow_logger import RUN_FILE, RUN_FILE_ENV, URI_ENV  # also registers custom_ner.MLflowLogger.v1
 from .transformer import cpu_overrides
 
 SUMMARY = "train_summary.json"
@@ -44,14 +47,35 @@ def _output_files(section: Dict[str, Any]) -> Iterator[str]:
             yield from _output_files(value)
 
 
+@contextmanager
+def tracking_env(mlflow_uri: str, run_file: Path) -> Iterator[None]:
+    """MLflow's tracking URI and our run file for the config's logger, while training runs."""
+    saved = {k: os.environ.get(k) for k in (URI_ENV, RUN_FILE_ENV)}
+    if mlflow_uri:
+        os.environ[URI_ENV] = mlflow_uri
+    if os.environ.get(URI_ENV):
+        os.environ[RUN_FILE_ENV] = str(run_file)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def train(
     config_path: Union[str, Path],
     output_dir: Union[str, Path],
     gpu_id: int = -1,
     overrides: Optional[Dict[str, Any]] = None,
+    *,
+    mlflow_uri: str = "",
 ) -> Dict[str, Any]:
     """Train ``config_path`` into ``output_dir`` on GPU ``gpu_id`` (CPU if there is none);
-    returns the summary it writes to ``output_dir/train_summary.json``."""
+    returns the summary it writes to ``output_dir/train_summary.json``. With ``mlflow_uri``
+    the config's MLflow logger tracks the run there (its id: output_dir/mlflow_run.json)."""
     use_gpu = choose_device(gpu_id)
     overrides = dict(overrides or {})
     config = util.load_config(config_path, overrides=overrides, interpolate=True)
@@ -64,7 +88,10 @@ def train(
     for log_file in log_files:
         Path(log_file).unlink(missing_ok=True)
     summary_file.unlink(missing_ok=True)
-    spacy_train(config_path, output_dir, use_gpu=use_gpu, overrides=overrides)
+    run_file = Path(output_dir) / RUN_FILE
+    run_file.unlink(missing_ok=True)  # a run file left by an earlier, tracked run would name the wrong run
+    with tracking_env(mlflow_uri, run_file):
+        spacy_train(config_path, output_dir, use_gpu=use_gpu, overrides=overrides)
     loop = srsly.read_json(summary_file) if summary_file.exists() else {}
     summary = {
         "config": str(config_path),
