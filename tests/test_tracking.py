@@ -4,6 +4,7 @@ a pyfunc model giving the wheel's entities, the champion gate, and an unreachabl
 that warns and changes nothing else."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -257,6 +258,8 @@ def test_mlflow_models_serve_answers_with_the_wheels_entities(packaged, tmp_path
 @pytest.mark.slow
 def test_spark_udf_scores_a_text_column_as_annotate_does_with_spark(packaged, tmp_path):
     pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java (17): apt-get install openjdk-17-jre-headless")
     from custom_ner.apps.annotate import AnnotateOptions, annotate_file
     from custom_ner.apps.spark import spark_session
 
