@@ -212,6 +212,23 @@ def test_track_with_an_unreachable_store_warns_and_exits_zero(packaged, tmp_path
     assert "cannot be reached" in out.stdout
 
 
+def test_a_store_that_stops_answering_part_way_is_a_warning(packaged, tmp_path, monkeypatch, capsys):
+    from mlflow.exceptions import MlflowException
+
+    import custom_ner.tracking.run as run_module
+
+    def gone(*args, **kwargs):
+        raise MlflowException("connection reset")
+
+    monkeypatch.setattr(run_module, "log_batch", gone)
+    root, wheel = packaged
+    metrics = tracked_project(tmp_path, 0.87, 0.90)
+    result = track(TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
+                               project_dir=ROOT), Tracking(uri=f"sqlite:///{tmp_path / 'mlflow.db'}"))
+    assert not result["tracked"] and "connection reset" in result["error"]
+    assert "stopped part-way" in capsys.readouterr().out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

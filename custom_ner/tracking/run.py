@@ -14,9 +14,10 @@ from typing import Any, Dict, List, Optional
 
 import srsly
 
+from ..console import msg
+from ..training.mlflow_logger import Tracking, connect, experiment_id, log_batch
 from .figures import report_metrics
 from .registry import register
-from ..training.mlflow_logger import Tracking, connect, experiment_id, log_batch
 
 TAG_LIMIT = 5000
 
@@ -85,11 +86,23 @@ def resume_or_start(client: Any, tracking: Tracking, run_file: Optional[Path]) -
 
 
 def track(inputs: TrackInputs, tracking: Tracking = Tracking(), promote: str = "gate") -> Dict[str, Any]:
-    """Log ``inputs`` to ``tracking``; what was logged (``tracked`` False when the store
-    could not be reached)."""
+    """Log ``inputs`` to ``tracking``; what was logged (``tracked`` False, with a warning,
+    when the store could not be reached or stopped answering part-way)."""
     client = connect(tracking)
     if client is None:
         return {"tracked": False, "tracking_uri": tracking.uri}
+    try:
+        return _track(client, inputs, tracking, promote)
+    except Exception as err:  # noqa: BLE001  the store went away part-way: the files stand, the step goes on
+        from mlflow.exceptions import MlflowException
+
+        if not isinstance(err, (MlflowException, OSError)):
+            raise  # our own bug, not the store's: fail loudly
+        msg.warn(f"MLflow tracking stopped part-way ({tracking.uri}): {type(err).__name__}: {str(err)[:300]}")
+        return {"tracked": False, "tracking_uri": tracking.uri, "error": str(err)[:300]}
+
+
+def _track(client: Any, inputs: TrackInputs, tracking: Tracking, promote: str) -> Dict[str, Any]:
     import mlflow
     from mlflow.entities import Metric, RunTag
 
