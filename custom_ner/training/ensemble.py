@@ -10,6 +10,7 @@ never taught one seed's mistake. Tokens no model tagged are "O": all of them agr
 
 Texts of the gold sets are left out (``exclude``), as for the TICKER silver docs.
 """
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,5 +118,8 @@ def build_ensemble_silver(inputs: Sequence[PathLike], teachers: Sequence[PathLik
     write_docbin(docs, output)
     stats = {"mode": options.mode, "inputs": [str(p) for p in inputs], "teachers": [str(t) for t in teachers],
              "limit": options.limit, "seed": options.seed, **dict(sorted(counts.items()))}
-    srsly.write_json(Path(output).with_suffix(".stats.json"), stats)
+    stats_path = Path(output).with_suffix(".stats.json")
+    tmp = stats_path.with_name(f".{stats_path.name}.tmp")
+    srsly.write_json(tmp, stats)
+    os.replace(tmp, stats_path)  # atomic: never counts that belong to another DocBin
     return stats
