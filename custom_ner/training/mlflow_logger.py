@@ -38,7 +38,7 @@ from typing import IO, Any, Callable, Dict, List, Optional, Tuple, Union
 
 import srsly
 from spacy.language import Language
-from spacy.util import registry
+from spacy.util import dict_to_dot, registry
 
 from ..console import msg
 
@@ -101,26 +101,16 @@ Setup = Callable[[Language, IO, IO], Tuple[LogStep, Callable[[], None]]]
 MAX_PARAM = 6000  # MLflow's limit on a param's value
 
 
-def flat(obj: Any, prefix: str = "") -> Dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
-    if not isinstance(obj, dict):
-        return {prefix: obj}
-    out: Dict[str, Any] = {}
-    for key, value in obj.items():
-        out.update(flat(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
-
-
 def config_params(nlp: Language) -> Dict[str, str]:
     """The resolved training config as params (``training.dropout``: ``0.1``)."""
-    params = flat(nlp.config.interpolate())
+    params = dict_to_dot(nlp.config.interpolate())
     return {key.replace("@", ""): str(value)[:MAX_PARAM] for key, value in params.items()}
 
 
 def step_metrics(info: Dict[str, Any]) -> Dict[str, float]:
     """An evaluation's figures: score, losses, and every numeric dev score."""
     metrics = {"score": info["score"], **{f"loss_{k}": v for k, v in info["losses"].items()}}
-    for key, value in flat(info.get("other_scores") or {}).items():
+    for key, value in dict_to_dot(info.get("other_scores") or {}).items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             metrics[key] = value
     metrics["words"] = info["words"]
