@@ -9,11 +9,13 @@ With ``params={"output": "json"}`` each text's entities come as one JSON string 
 The pipeline is the wheel's own package directory (artifact ``package``), imported as
 ``spacy.load("en_custom_ner")`` imports it, so the entities are the wheel's.
 """
+import hashlib
 import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import mlflow
 from mlflow.pyfunc import PythonModel
@@ -36,6 +38,11 @@ def input_texts(model_input: Any) -> List[str]:
     return texts
 
 
+# the keys of entities() with their MLflow types: the model's output schema (pyfunc.py)
+ENTITY_FIELDS = (("text", "string"), ("label", "string"), ("start", "long"), ("end", "long"), ("kb_id", "string"),
+                 ("confidence", "double"))
+
+
 def entities(doc: Any) -> List[Dict[str, Any]]:
     out = []
     for ent in doc.ents:
@@ -50,8 +57,16 @@ class SpacyNer(PythonModel):
 
     def load_context(self, context: Any) -> None:
         package = Path(context.artifacts["package"])
-        sys.path.insert(0, str(package.parent))
-        self.nlp = importlib.import_module(package.name).load()
+        # imported from this artifact under a name of its own: by its plain name, a copy
+        # imported earlier in the process (an installed wheel, or MLflow's validation copy
+        # in a temporary directory since deleted) would be the one that loads
+        name = f"_mlflow_{package.name}_{hashlib.md5(str(package.resolve()).encode()).hexdigest()[:12]}"
+        spec = importlib.util.spec_from_file_location(name, package / "__init__.py",
+                                                      submodule_search_locations=[str(package)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # its relative imports (linker, entity_confidence) resolve inside it
+        spec.loader.exec_module(module)
+        self.nlp = module.load()
 
     # no type hints: MLflow would read them as a (list-only) input schema and warn
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]

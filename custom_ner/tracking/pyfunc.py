@@ -31,22 +31,18 @@ def log_ner_model(package_root: PathLike, wheel: PathLike, name: str = "model",
     with a signature, an input example and the wheel's requirements; returns ModelInfo."""
     import mlflow
     import pandas as pd
-    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema
+    from mlflow.types.schema import Array, Object, Property
 
-    from .ner_model import SpacyNer
+    from .ner_model import ENTITY_FIELDS
 
     package = package_dir(package_root)
     example = pd.DataFrame({"text": list(example_texts)})
-
-    class _Context:  # predictions for the signature, from the package itself
-        artifacts = {"package": str(package)}
-
-    model = SpacyNer()
-    model.load_context(_Context())
-    # one unnamed string column: a list of texts and a DataFrame with a text column both pass
-    signature = ModelSignature(inputs=Schema([ColSpec(DataType.string)]),
-                               outputs=infer_signature(example, model.predict(None, example)).outputs,
+    # in: one unnamed string column (a list of texts and a DataFrame with a text column both
+    # pass); out: per text, the entities of ner_model.entities()
+    entity = Object([Property(name, DataType[dtype]) for name, dtype in ENTITY_FIELDS])
+    signature = ModelSignature(inputs=Schema([ColSpec(DataType.string)]), outputs=Schema([ColSpec(Array(entity))]),
                                params=ParamSchema([ParamSpec("batch_size", DataType.long, 64),
                                                    ParamSpec("output", DataType.string, "entities")]))
     requirements = [*wheel_requirements(wheel), f"mlflow=={mlflow.__version__}", f"pandas=={pd.__version__}"]
