@@ -3,9 +3,7 @@ with their steps, the report's figures, tags and artifacts on one run, the pipel
 a pyfunc model giving the wheel's entities, the champion gate, and an unreachable store
 that warns and changes nothing else."""
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +19,7 @@ from conftest import ROOT
 mlflow = pytest.importorskip("mlflow")
 
 from custom_ner.tracking.figures import report_metrics  # noqa: E402
-from custom_ner.tracking.ner_model import entities, input_texts  # noqa: E402
+from custom_ner.tracking.ner_model import ENTITY_FIELDS, entities, input_texts  # noqa: E402
 from custom_ner.tracking.registry import ALIAS, GATE, MODEL_NAME, gate, versions  # noqa: E402
 from custom_ner.tracking.run import TrackInputs, track  # noqa: E402
 from custom_ner.training.mlflow_logger import RUN_FILE_ENV, URI_ENV, Tracking, connect, mlflow_logger  # noqa: E402
@@ -75,6 +73,7 @@ def test_entities_of_texts_from_a_list_a_column_or_a_dict(nlp_en):
     doc = nlp_en("Apple rose.")
     doc.ents = [doc.char_span(0, 5, "ORG")]
     assert entities(doc) == [{"text": "Apple", "label": "ORG", "start": 0, "end": 5, "kb_id": "", "confidence": None}]
+    assert list(entities(doc)[0]) == [name for name, _ in ENTITY_FIELDS]  # the output schema names every key
 
 
 def fake_info(step: int, score: float) -> dict:
@@ -142,21 +141,22 @@ def packaged(tiny_ner, tmp_path_factory):
     return root, next((root / "dist").glob("*.whl"))
 
 
-def tracked_project(tmp_path: Path, conll_f: float, gold_f: float) -> TrackInputs:
+def tracked_project(tmp_path: Path, packaged, conll_f: float, gold_f: float, run_file=None) -> TrackInputs:
+    """What `track` reads after a run whose report has these gate figures, the wheel of ``packaged``."""
+    root, wheel = packaged
     metrics = tmp_path / "metrics"
     (metrics / "plots").mkdir(parents=True)
     srsly.write_json(metrics / "report.json", report_with(conll_f, gold_f))
     (metrics / "report.md").write_text("# report\n", encoding="utf8")
     (metrics / "plots" / "f1.png").write_bytes(b"png")
-    return metrics
+    return TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
+                       project_dir=ROOT, run_file=run_file)
 
 
 def test_track_logs_figures_tags_artifacts_and_a_model_that_gives_the_wheels_entities(packaged, tmp_path):
     root, wheel = packaged
-    metrics = tracked_project(tmp_path, 0.87, 0.90)
+    inputs = tracked_project(tmp_path, packaged, 0.87, 0.90)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    inputs = TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
-                         project_dir=ROOT)
     result = track(inputs, Tracking(uri=uri))
     assert result["tracked"] and result["decision"].promoted and result["decision"].version == "1"
     client = connect(Tracking(uri=uri))
@@ -187,14 +187,11 @@ def test_track_logs_figures_tags_artifacts_and_a_model_that_gives_the_wheels_ent
 
 
 def test_the_champion_moves_only_to_a_version_not_worse_unless_forced(packaged, tmp_path):
-    root, wheel = packaged
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     decisions = []
     for i, (conll, gold, promote) in enumerate([(0.87, 0.90, "gate"), (0.88, 0.89, "gate"), (0.87, 0.90, "gate"),
                                                 (0.80, 0.80, "never"), (0.80, 0.80, "force")]):
-        metrics = tracked_project(tmp_path / str(i), conll, gold)
-        inputs = TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
-                             project_dir=ROOT)
+        inputs = tracked_project(tmp_path / str(i), packaged, conll, gold)
         decisions.append(track(inputs, Tracking(uri=uri), promote)["decision"])
     assert [(d.version, d.promoted) for d in decisions] == [("1", True), ("2", False), ("3", True), ("4", False),
                                                             ("5", True)]
@@ -204,9 +201,8 @@ def test_the_champion_moves_only_to_a_version_not_worse_unless_forced(packaged, 
 
 
 def test_track_with_an_unreachable_store_warns_and_exits_zero(packaged, tmp_path):
-    root, wheel = packaged
-    metrics = tracked_project(tmp_path, 0.87, 0.90)
-    out = subprocess.run([sys.executable, "scripts/track.py", str(metrics / "report.json"), str(root), str(wheel),
+    inputs = tracked_project(tmp_path, packaged, 0.87, 0.90)
+    out = subprocess.run([sys.executable, "scripts/track.py", str(inputs.report), str(inputs.package_root), str(inputs.wheel),
                           "--mlflow-uri", DEAD_SERVER], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "cannot be reached" in out.stdout
@@ -221,55 +217,35 @@ def test_a_store_that_stops_answering_part_way_is_a_warning(packaged, tmp_path, 
         raise MlflowException("connection reset")
 
     monkeypatch.setattr(run_module, "log_batch", gone)
-    root, wheel = packaged
-    metrics = tracked_project(tmp_path, 0.87, 0.90)
-    result = track(TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
-                               project_dir=ROOT), Tracking(uri=f"sqlite:///{tmp_path / 'mlflow.db'}"))
+    result = track(tracked_project(tmp_path, packaged, 0.87, 0.90), Tracking(uri=f"sqlite:///{tmp_path / 'mlflow.db'}"))
     assert not result["tracked"] and "connection reset" in result["error"]
     assert "stopped part-way" in capsys.readouterr().out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.mark.slow
-def test_mlflow_models_serve_answers_with_the_wheels_entities(packaged, tmp_path):
-    root, wheel = packaged
-    metrics = tracked_project(tmp_path, 0.87, 0.90)
+def test_mlflow_models_serve_answers_with_the_wheels_entities(packaged, tmp_path, monkeypatch):
+    from custom_ner.apps.load_benchmark import start_mlflow_server
+    from custom_ner.apps.servers import stop_server
+
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    track(TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
-                      project_dir=ROOT), Tracking(uri=uri))
-    port = free_port()
-    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    server = subprocess.Popen([sys.executable, "-m", "mlflow", "models", "serve", "-m", f"models:/{MODEL_NAME}@{ALIAS}",
-                               "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    track(tracked_project(tmp_path, packaged, 0.87, 0.90), Tracking(uri=uri))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    server, url = start_mlflow_server(f"models:/{MODEL_NAME}@{ALIAS}")  # the load test's own way to start it
     try:
         def invoke(body: dict) -> list:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", json.dumps(body).encode(),
+            request = urllib.request.Request(f"{url}/invocations", json.dumps(body).encode(),
                                              {"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as response:
                 return json.loads(response.read())["predictions"]
 
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None and time.time() < deadline, server.stdout.read()[-3000:]
-                time.sleep(1)
         mlflow.set_tracking_uri(uri)
         mlflow.set_registry_uri(uri)
         expected = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}@{ALIAS}").predict(TEXTS)
         assert invoke({"inputs": TEXTS}) == expected
         assert invoke({"dataframe_split": {"columns": ["text"], "data": [[t] for t in TEXTS]}}) == expected
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 @pytest.mark.slow
@@ -280,11 +256,9 @@ def test_spark_udf_scores_a_text_column_as_annotate_does_with_spark(packaged, tm
     from custom_ner.apps.annotate import AnnotateOptions, annotate_file
     from custom_ner.apps.spark import spark_session
 
-    root, wheel = packaged
-    metrics = tracked_project(tmp_path, 0.87, 0.90)
+    root, _ = packaged
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    track(TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
-                      project_dir=ROOT), Tracking(uri=uri))
+    track(tracked_project(tmp_path, packaged, 0.87, 0.90), Tracking(uri=uri))
     texts = TEXTS * 4  # some partitions hold only texts without entities
     srsly.write_jsonl(tmp_path / "in.jsonl", [{"text": t} for t in texts])
     pipeline = next(p for p in (root / "en_tracked").iterdir() if p.is_dir() and (p / "config.cfg").exists())
@@ -308,7 +282,6 @@ def test_spark_udf_scores_a_text_column_as_annotate_does_with_spark(packaged, tm
 
 def test_tracking_a_run_again_starts_a_run_nested_under_the_training_run(packaged, tmp_path, monkeypatch):
     """Training cached, report changed: the second `track` may not log a second model into the training run."""
-    root, wheel = packaged
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv(URI_ENV, uri)
     monkeypatch.setenv(RUN_FILE_ENV, str(tmp_path / "cpu" / "mlflow_run.json"))
@@ -318,9 +291,7 @@ def test_tracking_a_run_again_starts_a_run_nested_under_the_training_run(package
     training = srsly.read_json(tmp_path / "cpu" / "mlflow_run.json")["run_id"]
     runs = []
     for i in range(2):
-        metrics = tracked_project(tmp_path / str(i), 0.87, 0.90)
-        inputs = TrackInputs(report=metrics / "report.json", metrics_dir=metrics, wheel=wheel, package_root=root,
-                             project_dir=ROOT, run_file=tmp_path / "cpu" / "mlflow_run.json")
+        inputs = tracked_project(tmp_path / str(i), packaged, 0.87, 0.90, run_file=tmp_path / "cpu" / "mlflow_run.json")
         runs.append(track(inputs, Tracking(uri=uri))["run_id"])
     assert runs[0] == training and runs[1] != training
     assert connect(Tracking(uri=uri)).get_run(runs[1]).data.tags["mlflow.parentRunId"] == training
