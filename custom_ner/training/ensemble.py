@@ -22,10 +22,9 @@ from tqdm import tqdm
 
 from ..data.docs import write_docbin
 from ..data.errors import Rejects
-from ..formats.sampling import sample
 from ..formats.unlabelled import Excluder, gzip_lines, jsonl_texts
 from ..loading import load_pipeline
-from ..ticker.silver import gold_files
+from ..ticker.silver import gold_files, sample_texts
 
 PathLike = Union[str, Path]
 MODES = ("spans", "sentences")
@@ -97,7 +96,7 @@ def build_ensemble_silver(inputs: Sequence[PathLike], teachers: Sequence[PathLik
             if options.min_words <= len(text.split()) <= options.max_words:
                 pool.append(text)
     # sample first (twice the limit), then exclude: comparing every line with every gold text is slow
-    candidates = sample(list(dict.fromkeys(pool)), 2 * options.limit, options.seed)
+    candidates = sample_texts(pool, 2 * options.limit, options.seed)
     excluder = Excluder(t for path in gold_files(options.exclude) for t in jsonl_texts(path))
     texts = [t for t in candidates if not excluder(t)][: options.limit]
     counts.update(pool=len(pool), excluded_gold=excluder.excluded, labelled=len(texts))
