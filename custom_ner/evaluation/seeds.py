@@ -19,6 +19,8 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import srsly
 
+from ..data.files import write_json
+
 METRICS = ("p", "r", "f")
 ALL = "all"
 NOISE_SDS = 2.0  # a move within this many seed sds is "within seed noise"
@@ -80,8 +82,4 @@ def within_noise(before: float, after: float, spread: Dict[str, float], sds: flo
 
 def write_seeds(output: Union[str, Path], result: Dict[str, Any]) -> None:
     """Write :func:`seeds_result` to ``output`` atomically (a killed run leaves no half file)."""
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    srsly.write_json(tmp, result)
-    tmp.replace(output)
+    write_json(output, result)

@@ -10,18 +10,17 @@ never taught one seed's mistake. Tokens no model tagged are "O": all of them agr
 
 Texts of the gold sets are left out (``exclude``), as for the TICKER silver docs.
 """
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-import srsly
 from spacy.tokens import Doc, Span
 from tqdm import tqdm
 
 from ..data.docs import write_docbin
 from ..data.errors import Rejects
+from ..data.files import write_json
 from ..formats.unlabelled import Excluder, gzip_lines, jsonl_texts
 from ..loading import load_pipeline
 from ..ticker.silver import gold_files, sample_texts
@@ -117,8 +116,5 @@ def build_ensemble_silver(inputs: Sequence[PathLike], teachers: Sequence[PathLik
     write_docbin(docs, output)
     stats = {"mode": options.mode, "inputs": [str(p) for p in inputs], "teachers": [str(t) for t in teachers],
              "limit": options.limit, "seed": options.seed, **dict(sorted(counts.items()))}
-    stats_path = Path(output).with_suffix(".stats.json")
-    tmp = stats_path.with_name(f".{stats_path.name}.tmp")
-    srsly.write_json(tmp, stats)
-    os.replace(tmp, stats_path)  # atomic: never counts that belong to another DocBin
+    write_json(Path(output).with_suffix(".stats.json"), stats)  # whole: never counts of another DocBin
     return stats

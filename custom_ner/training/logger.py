@@ -18,15 +18,15 @@ spaCy hands a logger the loop's figures at every evaluation, so ``words`` and
 run ends on an evaluation step whenever max_steps and patience are multiples of
 eval_frequency, as in every config here.
 """
-import os
 import sys
 import time
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, Optional, Tuple, Union
 
-import srsly
 from spacy.language import Language
 from spacy.util import registry
+
+from ..data.files import write_json
 
 LogStep = Callable[[Optional[Dict[str, Any]]], None]
 Setup = Callable[[Language, IO, IO], Tuple[LogStep, Callable[[], None]]]
@@ -57,11 +57,7 @@ def summary_logger(logger: Optional[Setup] = None, summary_file: Optional[Union[
                 seconds = time.perf_counter() - start
                 summary = {**seen, "steps": max(seen["steps"], 0), "seconds": round(seconds, 1),
                            "words_per_second": round(seen["words"] / seconds, 1) if seconds else 0.0}
-                path = Path(summary_file)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.tmp")
-                srsly.write_json(tmp, summary)
-                os.replace(tmp, path)
+                write_json(summary_file, summary)
 
         return step, done
 

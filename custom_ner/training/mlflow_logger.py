@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional, Tuple, Union
 
-import srsly
 from spacy.language import Language
 from spacy.util import dict_to_dot, registry
 
 from ..console import msg
+from ..data.files import write_json
 
 EXPERIMENT = "en_custom_ner"
 RUN_FILE = "mlflow_run.json"
@@ -118,9 +118,7 @@ def step_metrics(info: Dict[str, Any]) -> Dict[str, float]:
 
 
 def write_run_file(run_file: Union[str, Path], tracking: Tracking, run_id: str) -> None:
-    path = Path(run_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(path, {"tracking_uri": tracking.uri, "experiment": tracking.experiment, "run_id": run_id})
+    write_json(run_file, {"tracking_uri": tracking.uri, "experiment": tracking.experiment, "run_id": run_id})
 
 
 def log_batch(client: Any, run_id: str, **kwargs: List[Any]) -> None:
