@@ -1,7 +1,7 @@
-"""Silver docs an ensemble of trained seeds agrees on (self-training; custom_ner/training/ensemble.py).
+"""Silver docs an ensemble of trained pipelines agrees on (self-training; custom_ner/training/ensemble.py).
 
     python scripts/ensemble_silver.py SOURCE.txt.gz|SOURCE.jsonl... OUTPUT.spacy
-        --teacher training/seeds/s0/model-best --teacher training/seeds/s1/model-best ...
+        --teacher training/cpu-base/model-best --teacher training/cpu-base/model-last ...
         [--mode spans|sentences] [--limit 200000] [--seed 0] [--exclude ner_gold/ ...] [--n-process 1]
 
 Texts of the gold sets (``--exclude``) are left out; counts go to OUTPUT.stats.json.

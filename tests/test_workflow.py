@@ -1,8 +1,8 @@
 """Smoke test: the whole `spacy project run all` workflow on the fixture datasets.
 
 Runs check-assets -> convert -> vectors (GloVe) -> init-tok2vec -> symbols ->
-ticker-rules -> train-cpu-base -> evaluate-cpu-base -> silver (rehearsal) -> train-cpu
-(tiny step budgets) -> link -> evaluate-cpu -> compare-silver -> package, then installs the wheel into a temporary directory and loads it with
+ticker-rules -> train-cpu-base -> evaluate-cpu-base -> silver (rehearsal) -> silver-self ->
+train-cpu (tiny step budgets) -> link -> evaluate-cpu -> compare-silver -> package, then installs the wheel into a temporary directory and loads it with
 spacy.load("en_custom_ner") in a fresh interpreter, as a user would.
 """
 import json
@@ -136,6 +136,20 @@ def test_workflow_measures_ticker_rules_and_makes_silver_docs(workflow):
     assert not list((workflow / "corpus" / "train").glob("silver*"))
     linked = workflow / "training" / "cpu" / "model-final" / "custom_ner_ticker_linker" / "symbols.json"
     assert "AAPL" in srsly.read_json(linked)
+
+
+@pytest.mark.slow
+def test_train_cpu_reads_the_self_training_docs_both_base_checkpoints_agree_on(workflow):
+    stats = srsly.read_json(workflow / "corpus" / "silver" / "self.stats.json")
+    assert stats["teachers"] == ["training/cpu-base/model-best", "training/cpu-base/model-last"]
+    assert stats["mode"] == "spans" and 0 < stats["docs"] == stats["labelled"]
+    assert any(path.endswith("reuters_2006_2013.txt.gz") for path in stats["inputs"])
+    gold = {r["text"] for path in (workflow.parent / "data" / "ner_gold").glob("*.jsonl") for r in srsly.read_jsonl(path)}
+    assert not gold & {doc.text for doc in spacy_docs(workflow / "corpus" / "silver" / "self.spacy")}
+    config = spacy.util.load_config(workflow / "training" / "cpu" / "model-best" / "config.cfg")
+    assert config["paths"]["ensemble"] == "corpus/silver/self.spacy"
+    base = spacy.util.load_config(workflow / "training" / "cpu-base" / "model-best" / "config.cfg")
+    assert base["paths"]["ensemble"] is None  # the teacher never reads its own labels
 
 
 @pytest.mark.slow
