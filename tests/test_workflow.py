@@ -150,6 +150,8 @@ def test_train_cpu_reads_the_self_training_docs_both_base_checkpoints_agree_on(w
     assert config["paths"]["ensemble"] == "corpus/silver/self.spacy"
     base = spacy.util.load_config(workflow / "training" / "cpu-base" / "model-best" / "config.cfg")
     assert base["paths"]["ensemble"] is None  # the teacher never reads its own labels
+    meta = srsly.read_json(workflow / "metrics" / "cpu-meta.json")  # their text's terms travel with the wheel
+    assert any(source["name"].startswith("self-training sentences: Reuters") for source in meta["sources"])
 
 
 @pytest.mark.slow

@@ -48,6 +48,14 @@ SOURCES: List[Dict[str, str]] = [
         "author": "Pennington, Socher & Manning (2014)",
     },
 ]
+# the text of the self-training docs (paths.ensemble, the silver-self step): labelled by the
+# pipeline's own base model, so only the text is a source, and its terms travel with the model
+SELF_TRAINING_SOURCE: Dict[str, str] = {
+    "name": "self-training sentences: Reuters business news 2006-2013 (Ding et al. 2014) and financial posts, "
+            "labelled by this project's own base pipeline",
+    "license": "Thomson Reuters copyright: internal research use only",
+    "author": "Ding, Zhang, Liu & Duan (2014); en_custom_ner project",
+}
 PERFORMANCE_KEYS = ("ents_p", "ents_r", "ents_f", "ents_per_type")
 TRAINING_KEYS = ("steps", "epochs", "words")
 RUN_KEYS = frozenset({"speed", "machine", "model", "data"})  # timings and where this run's files were
@@ -80,6 +88,8 @@ def build_meta(
         })
     else:
         sources.append({**SOURCES[2], "name": SOURCES[2]["name"].format(rows=nlp.vocab.vectors.shape[0])})
+    if nlp.config["paths"].get("ensemble"):
+        sources.append(SELF_TRAINING_SOURCE)
     meta: Dict[str, Any] = {
         "description": DESCRIPTION.format(pipeline=kind),
         "author": "en_custom_ner project",
