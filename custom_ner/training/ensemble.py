@@ -1,10 +1,11 @@
 """Silver training docs from an ensemble of trained pipelines (self-training).
 
-Several trained pipelines label the same unannotated sentences: `all` uses the best and
+Several trained pipelines label the same unannotated sentences: ``all`` uses the best and
 the last checkpoint of ``train-cpu-base``, the lever study the seeds of ``train-seeds``.
 Where they all predict the same span with the same label, the span is kept; where they
 disagree, the tokens any of them tagged are *missing* (neither an entity nor "O"), so the
-student is never taught one teacher's mistake. Tokens no model tagged are "O": all of them agree there.
+student is never taught one teacher's mistake. Tokens no model tagged are "O": all of
+them agree there.
 
 - ``spans``: every sentence, with its agreed spans and its disagreements missing;
 - ``sentences``: only the sentences on which every model predicts the same entities.
