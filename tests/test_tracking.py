@@ -222,7 +222,6 @@ def test_a_store_that_stops_answering_part_way_is_a_warning(packaged, tmp_path, 
     assert "stopped part-way" in capsys.readouterr().out
 
 
-
 @pytest.mark.slow
 def test_mlflow_models_serve_answers_with_the_wheels_entities(packaged, tmp_path, monkeypatch):
     from custom_ner.apps.load_benchmark import start_mlflow_server

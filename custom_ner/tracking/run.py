@@ -91,13 +91,12 @@ def track(inputs: TrackInputs, tracking: Tracking = Tracking(), promote: str = "
     client = connect(tracking)
     if client is None:
         return {"tracked": False, "tracking_uri": tracking.uri}
+    from mlflow.exceptions import MlflowException  # imported already: connect() gave a client
+
     try:
         return _track(client, inputs, tracking, promote)
-    except Exception as err:  # noqa: BLE001  the store went away part-way: the files stand, the step goes on
-        from mlflow.exceptions import MlflowException
-
-        if not isinstance(err, (MlflowException, OSError)):
-            raise  # our own bug, not the store's: fail loudly
+    except (MlflowException, OSError) as err:  # the store went away part-way: the files stand, the step goes on
+        # (any other exception is our own bug, not the store's, and fails the step)
         msg.warn(f"MLflow tracking stopped part-way ({tracking.uri}): {type(err).__name__}: {str(err)[:300]}")
         return {"tracked": False, "tracking_uri": tracking.uri, "error": str(err)[:300]}
 
