@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import spacy
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -26,6 +25,7 @@ from tqdm import tqdm
 from wasabi import msg
 
 from ..data.docs import read_docbin, write_docbin
+from ..data.files import write_json
 from ..data.lines import check_file
 from ..formats.sampling import sample
 from ..formats.unlabelled import Excluder, jsonl_texts
@@ -149,7 +149,7 @@ def build_silver(inputs: Sequence[PathLike], output: PathLike, symbols: PathLike
     counts["docs"] = len(docs)
     write_docbin(docs, output)
     stats = {"mode": mode, "inputs": [str(p) for p in inputs], "limit": limit, "seed": seed, **counts}
-    srsly.write_json(Path(output).with_suffix(".stats.json"), stats)
+    write_json(Path(output).with_suffix(".stats.json"), stats)  # whole, as silver-self's counts
     return stats
 
 
