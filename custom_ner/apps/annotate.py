@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-import srsly
 
 from ..data.errors import ConversionError, Rejects
+from ..data.files import write_json
 from ..formats.jsonl import read_jsonl
 from ..formats.texts import Record, read_records
 from .engines import Result, keep_confident, run_local
@@ -191,6 +191,5 @@ def annotate_file(
     summary.max_rss_mb = max(mb for _, mb in summary.rss_mb)
     summary.seconds = time.perf_counter() - start
     if stats is not None:
-        Path(stats).parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(stats, summary.to_dict())
+        write_json(stats, summary.to_dict())
     return summary

@@ -20,6 +20,7 @@ from typing import Any, Dict, Sequence
 import srsly
 from wasabi import msg
 
+from ..data.files import write_json, write_text
 from ..formats.unlabelled import ag_news_texts
 from ..figures import save_figure
 
@@ -141,8 +142,8 @@ def run_benchmark(source: Path, out_dir: Path, *, texts: int = 120_000, model: s
     report = {"model": model, "texts": texts, "field": field, "unique_texts": unique, "words": figures[0]["words"],
               "batch_size": batch_size, "cpus": os.cpu_count(), "machine": platform.processor() or platform.machine(),
               "python": platform.python_version(), "outputs_identical": identical, "runs": figures}
-    srsly.write_json(out_dir / "benchmark.json", report)
-    (out_dir / "benchmark.md").write_text(render(report), encoding="utf-8")
+    write_json(out_dir / "benchmark.json", report)
+    write_text(out_dir / "benchmark.md", render(report))
     plot(report, out_dir / "benchmark.png")
     plot_memory(report, out_dir / "memory.png")
     if not keep_outputs:

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-import srsly
 
 from ..browser import browser_version, label_pixels, require_browser, screenshot_when_ready
+from ..data.files import write_json
 from ..data.labels import LABEL_COLORS
 from .servers import free_port, start_server, stop_server
 
@@ -101,5 +101,5 @@ def screenshot_demo(out_dir: Path, base: str = DEFAULT_BASE, custom: str = DEFAU
     pixels = label_pixels(png, LABEL_COLORS)
     result = {"browser": browser_version(browser), "base": base, "custom": custom, "label_pixels": pixels,
               "missing": [label for label in expect if not pixels.get(label)], "screenshot": str(png)}
-    srsly.write_json(Path(out_dir) / "demo.json", result)
+    write_json(Path(out_dir) / "demo.json", result)
     return result

@@ -21,10 +21,10 @@ from urllib.parse import urlparse
 
 import h11
 import httpx
-import srsly
 from wasabi import msg
 
 from ..data.errors import Rejects
+from ..data.files import write_json, write_text
 from ..formats.texts import read_records
 from ..figures import save_figure
 from .http_client import KeepAliveConnection
@@ -225,8 +225,7 @@ def run_load_test(out_dir: Path, texts: Path, options: LoadOptions = LoadOptions
     report = {"model": info.get("name"), "url": url, "texts_source": str(texts), "distinct_texts": len(pool),
               "texts_per_request": o.texts_per_request, "requests": o.requests, "time_limit_s": o.time_limit,
               "cpus": os.cpu_count(), "levels": levels}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(out_dir / "load.json", report)
-    (out_dir / "load.md").write_text(render(report), encoding="utf-8")
+    write_json(out_dir / "load.json", report)
+    write_text(out_dir / "load.md", render(report))
     plot(report, out_dir / "load.png")
     return report

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import httpx
-import srsly
 from wasabi import msg
 
+from ..data.files import write_json, write_text
 from ..figures import save_figure
 from .load_benchmark import is_loopback, percentile, start_service
 from .memory import rss_mb, tree_rss_mb
@@ -213,9 +213,8 @@ def soak_report(model: Optional[str], url: str, options: SoakOptions, *, samples
 
 
 def write_soak(out_dir: Path, report: Dict[str, Any]) -> Dict[str, Any]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(out_dir / "soak.json", report)
-    (out_dir / "soak.md").write_text(render(report), encoding="utf-8")
+    write_json(out_dir / "soak.json", report)
+    write_text(out_dir / "soak.md", render(report))
     plot(report, out_dir / "soak.png")
     return report
 

@@ -8,10 +8,10 @@ measured on CoNLL-2003 test and ner_gold dev (evaluate, report).
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import srsly
 from spacy.tokens import Doc
 
 from ..data.docs import read_docbin
+from ..data.files import write_json
 from ..loading import load_pipeline
 from ..ticker.linker import FACTORY as LINKER, TickerAnnotator
 from .calibration import confidence_summary, fit_maps, scored_entities, seen_texts
@@ -66,6 +66,5 @@ def calibrate(model: Union[str, Path], output: Union[str, Path], fit_data: Seque
         "fit_ece": {"raw": summary["raw"]["ece"], "calibrated": summary["calibrated"]["ece"]},
     }
     if summary_path is not None:
-        Path(summary_path).parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(summary_path, result)
+        write_json(summary_path, result)
     return result

@@ -14,6 +14,7 @@ from spacy import displacy
 from spacy.tokens import Doc
 
 from ..browser import browser_version, find_browser, label_pixels, screenshot
+from ..data.files import write_text
 from ..data.labels import LABEL_COLORS
 from ..formats.sampling import sample
 
@@ -83,7 +84,7 @@ def write_compare(
     """Write compare.html (and plots/compare.png when Chromium is there); returns the
     report's ``compare`` entry. No Chromium is reported, never silently ignored."""
     path = out_dir / "compare.html"
-    path.write_text(compare_page(renders, groups, gold, intro=intro), encoding="utf8")
+    write_text(path, compare_page(renders, groups, gold, intro=intro))
     entry: Dict[str, Any] = {"path": path.name, "texts": sum(len(t) for t in groups.values()), "groups": list(groups),
                              "models": list(renders), "screenshot": None, "browser": None, "screenshot_note": None}
     browser = find_browser()

@@ -26,6 +26,7 @@ from spacy.training import Example
 from spacy.vocab import Vocab
 
 from ..data.docs import read_docbin, write_docbin
+from ..data.files import write_json
 from ..data.labels import LabelMap
 from ..data.tags import merge_adjacent
 from .analysis import analyse
@@ -113,7 +114,7 @@ def training_without_roles(input_path: Path, output: Path, set_name: str,
     write_docbin([doc for doc, _ in pairs], output)
     counts = {"docs": len(pairs), "entities": sum(len(doc.ents) for doc, _ in pairs),
               "roles_made_outside": sum(n for _, n in pairs), "roles": list(roles)}
-    srsly.write_json(Path(output).with_suffix(".stats.json"), counts)
+    write_json(Path(output).with_suffix(".stats.json"), counts)
     return counts
 
 

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import srsly
 
+from ..data.files import write_json
 from ..loading import load_pipeline
 from .scoring import format_report
 
@@ -119,6 +120,5 @@ def write_meta(model: Union[str, Path], output: Union[str, Path], conll_test: Un
     """:func:`build_meta` from the metrics JSON files, written to ``output``."""
     summary = srsly.read_json(train_summary) if train_summary and Path(train_summary).exists() else None
     meta = build_meta(model, srsly.read_json(conll_test), srsly.read_json(gold_dev), version, summary)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output, meta)
+    write_json(output, meta)
     return meta

@@ -15,13 +15,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-import srsly
 from spacy.tokens import Doc
 from spacy.training import Example
 from wasabi import msg
 
 from ..data.docs import read_docbin
 from ..data.errors import ConversionError, Rejects
+from ..data.files import write_json, write_text
 from ..formats.jsonl import read_jsonl
 from ..data.labels import DEFAULT_LABEL_MAP, LabelMap
 from ..confidence.calibration import confidence_summary
@@ -379,8 +379,8 @@ def make_report(out_dir: Path, inputs: ReportInputs, settings: ReportSettings = 
         if report["compare"]["screenshot_note"]:
             msg.warn(f"compare.html: {report['compare']['screenshot_note']}")
     report["plots"] = draw_all(report, out_dir)
-    srsly.write_json(out_dir / "report.json", report)
-    (out_dir / "report.md").write_text(render_markdown(report), encoding="utf8")
+    write_json(out_dir / "report.json", report)
+    write_text(out_dir / "report.md", render_markdown(report))
     return report
 
 

@@ -18,7 +18,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-import srsly
 from spacy.language import Language
 from spacy.scorer import Scorer, get_ner_prf
 from spacy.tokens import Doc, Span
@@ -27,6 +26,7 @@ from spacy.util import fix_random_seed
 
 from ..confidence.calibration import confidence_summary
 from ..data.docs import label_counts, read_docbin
+from ..data.files import write_json
 from ..data.labels import LabelMap
 from ..data.lines import check_file
 from ..device import choose_device
@@ -92,9 +92,7 @@ def evaluate_model(
     data["model"] = str(model)
     data["data"] = str(data_path)
     data["machine"] = machine()  # another CPU type gives figures within the seed spread, not the same
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output, data)
+    write_json(output, data)
     preferred = LabelMap.from_file(label_map).labels if label_map and Path(label_map).exists() else []
     device_note = f", GPU {gpu_id} not available: on CPU" if gpu_id >= 0 and device < 0 else ""
     title = f"{model} on {data_path} ({data['n_words']} words{device_note})"

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Sequence, Union
 import srsly
 
 from ..data.errors import ConversionError
+from ..data.files import write_json, write_text
 from .scoring import compare_runs
 
 RUNS = {"without silver": "cpu-base", "with silver": "cpu-nolinker", "with silver + linker": "cpu"}
@@ -68,7 +69,6 @@ def compare_silver(metrics_dir: Union[str, Path], output: Union[str, Path], labe
         f"ner_gold dev TICKER F1 change: {ticker_change:+.2f} points.\n"
     )
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf8")
-    srsly.write_json(output.with_suffix(".json"), {"tables": tables, "checks": checks})
+    write_text(output, text)
+    write_json(output.with_suffix(".json"), {"tables": tables, "checks": checks})
     return {"tables": tables, "checks": checks, "text": text}

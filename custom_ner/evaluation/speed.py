@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import srsly
 from spacy.language import Language
 
 from ..data.docs import read_docbin
+from ..data.files import write_json
 from ..data.lines import check_file
 from ..device import choose_device, device_name
 from ..loading import load_pipeline
@@ -82,6 +82,5 @@ def benchmark(
     result.update(model=str(model), data=str(data_path), cpus=os.cpu_count(), machine=platform.platform(),
                   device=device_name(device))
     if output is not None:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(output, result)
+        write_json(output, result)
     return result

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Union
 
 import spacy
-import srsly
 from spacy.tokens import Doc
 
 from ..data.errors import Rejects
+from ..data.files import write_json
 from ..data.labels import LabelMap
 from ..formats.prodigy import read_prodigy
 from ..ticker.linker import TickerAnnotator
@@ -58,6 +58,5 @@ def evaluate_rules_file(gold: Union[str, Path], symbols: Union[str, Path], outpu
     docs = read_prodigy(gold, Rejects(gold), LabelMap.from_file(label_map), spacy.blank("en").tokenizer)
     result = evaluate_rules(docs, TickerAnnotator(load_table(symbols)))
     result["gold_file"] = str(gold)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output, result)
+    write_json(output, result)
     return result

@@ -9,10 +9,10 @@
 from pathlib import Path
 from typing import Any, Dict, Sequence, Union
 
-import srsly
 from spacy.language import Language
 
 from ..data.docs import read_docbin
+from ..data.files import write_json
 from ..data.labels import LabelMap
 from ..data.lines import check_file
 from ..loading import load_pipeline
@@ -56,6 +56,5 @@ def evaluate_update(base: str, updated: PathLike, gold: PathLike, texts: Sequenc
         result[f"{name}_gold"] = evaluate_mapped(nlp, gold, mapping)
     all_texts = [d.text for path in (gold, *texts) for d in read_docbin(path, nlp_base.vocab)]
     result["agreement"] = agreement(nlp_base, nlp_updated, all_texts)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output, result)
+    write_json(output, result)
     return result

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import spacy
-import srsly
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -18,6 +17,7 @@ from ..data.docs import doc_from_sentences, group, read_docbin, write_docbin
 from ..data.errors import RecordError, Rejects
 from .gmb import read_csv
 from .iob import read_iob
+from ..data.files import write_jsonl
 from ..data.labels import LabelMap
 from ..data.lines import check_file
 from .nemo import read_nemo, write_nemo
@@ -236,6 +236,5 @@ def export_nemo(input_path: PathLike, output_dir: PathLike, split: Optional[str]
 def export_jsonl(input_path: PathLike, output: PathLike) -> Dict[str, Any]:
     """A DocBin as Prodigy JSONL (text, tokens, spans) for correction; returns its counts."""
     docs = read_docbin(check_file(input_path), spacy.blank("en").vocab)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_jsonl(output, (doc_to_record(doc) for doc in docs))
+    write_jsonl(output, (doc_to_record(doc) for doc in docs))
     return corpus_stats(docs)

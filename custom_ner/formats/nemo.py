@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from ..data.docs import sentences_of
 from ..data.errors import ConversionError, RecordError, Rejects
+from ..data.files import write_text
 from ..data.tags import TaggedSentence
 from ..data.lines import Line, read_lines
 
@@ -149,5 +150,5 @@ def write_nemo(
                     labels_f.write(" ".join(tags) + "\n")
                     counts["sentences"] += 1
                     counts["tokens"] += len(words)
-    (out_dir / "label_ids.csv").write_text("\n".join(nemo_label_ids(labels)) + "\n", encoding="utf-8")
+    write_text(out_dir / "label_ids.csv", "\n".join(nemo_label_ids(labels)) + "\n")
     return counts

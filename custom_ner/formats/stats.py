@@ -11,6 +11,7 @@ import srsly
 from spacy.tokens import Doc
 
 from ..data.docs import sentences_of
+from ..data.files import write_json
 
 
 def corpus_stats(docs: Iterable[Doc], labels: Optional[List[str]] = None) -> Dict[str, Any]:
@@ -36,9 +37,7 @@ def update_stats_file(path: Union[str, Path], key: str, entry: Dict[str, Any]) -
     path = Path(path)
     data: Dict[str, Any] = srsly.read_json(path) if path.exists() else {}
     data[key] = entry
-    path.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(path, dict(sorted(data.items())))
-    return path
+    return write_json(path, dict(sorted(data.items())))
 
 
 def stats_table(stats: Dict[str, Any]) -> List[tuple]:

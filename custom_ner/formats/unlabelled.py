@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-import srsly
 from wasabi import msg
 
 from .csvfile import CsvFile
 from ..data.errors import RecordError, Rejects
+from ..data.files import write_json
 from .gmb import read_csv
 from .iob import read_iob
 from .texts import read_records
@@ -173,5 +173,5 @@ def collect_text(data_dir: PathLike, output: PathLike, exclude: Sequence[PathLik
             counts[name] = {"texts": n_texts, "tokens": n_tokens, "excluded": excluder.excluded, "duplicates": duplicates}
             msg.info(f"{name}: {n_texts} texts, {n_tokens} tokens ({excluder.excluded} held out, {duplicates} duplicates)")
     os.replace(tmp, output)
-    srsly.write_json(output.with_suffix(".stats.json"), counts)
+    write_json(output.with_suffix(".stats.json"), counts)
     return counts

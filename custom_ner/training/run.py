@@ -17,6 +17,7 @@ from spacy import util
 from spacy.cli.train import train as spacy_train
 from weasel.util import parse_config_overrides
 
+from ..data.files import write_json
 from ..device import choose_device
 from . import corpus, logger  # noqa: F401  registers the reader and the logger the configs name
 from .mlflow_logger import RUN_FILE, RUN_FILE_ENV, URI_ENV  # also registers custom_ner.MLflowLogger.v1
@@ -101,5 +102,5 @@ def train(
         **{k: loop.get(k) for k in ("seconds", "steps", "epochs", "words", "words_per_second", "best_dev_score")},
         "log_file": log_files[0] if log_files else None,
     }
-    srsly.write_json(summary_file, summary)
+    write_json(summary_file, summary)
     return summary

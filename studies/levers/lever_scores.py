@@ -17,6 +17,7 @@ from typing import List, Optional
 import typer
 
 from custom_ner.console import fail, msg
+from custom_ner.data.files import write_text
 from custom_ner.data.labels import DEFAULT_LABEL_MAP, LabelMap
 from custom_ner.evaluation.model_source import parse_named
 from lever_study import lever_rows, lever_table, measure_runs_speed, read_runs, save_run, score_model
@@ -70,7 +71,7 @@ def table_cli(
     text = lever_table(lever_rows(read_runs(runs_dir, order)))
     print(text)
     if output is not None:
-        output.write_text(text, encoding="utf8")
+        write_text(output, text)
         msg.good(f"Saved {output}")
 
 

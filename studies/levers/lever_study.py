@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import srsly
 
 from custom_ner.data.docs import read_docbin
+from custom_ner.data.files import write_json
 from custom_ner.evaluation.seed_runs import score_run
 from custom_ner.evaluation.seeds import ALL
 from custom_ner.evaluation.speed import measure_speed
@@ -47,9 +48,7 @@ def save_run(model: Path, out_dir: Path, lever: str, seed: int, scores: Dict[str
     run = {"lever": lever, "seed": seed, "model": str(model), "scores": scores, "zipped_mb": zipped_mb(model),
            "train_seconds": srsly.read_json(summary)["seconds"] if summary.exists() else 0.0}
     out = Path(out_dir) / f"{Path(model).parent.name}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(out, run)
-    return out
+    return write_json(out, run)
 
 
 def zipped_mb(directory: Path) -> float:
@@ -76,7 +75,7 @@ def measure_runs_speed(directory: Path, data: Path, repeats: int = 3, batch_size
             rates[f].append(measure_speed(nlp, texts, batch_size=batch_size, repeats=1)["words_per_second_max"])
     for f, run in runs.items():
         run["speed"] = {"words_per_second": median(rates[f]), "runs": rates[f], "data": str(data), "batch_size": batch_size}
-        srsly.write_json(f, run)
+        write_json(f, run)
     return {str(f): median(r) for f, r in rates.items()}
 
 
