@@ -12,7 +12,6 @@ The corrected tasks come back through ``scripts/convert.py jsonl`` (or the workf
 """
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple, Union
@@ -20,6 +19,7 @@ from typing import Any, Dict, List, Sequence, Tuple, Union
 import spacy
 
 from ..data.errors import ConversionError, RecordError, Rejects
+from ..data.files import write_text
 from ..formats.jsonl import read_jsonl
 
 
@@ -91,11 +91,7 @@ def to_task(prediction: Prediction, tokenizer: Any) -> Dict[str, Any]:
 
 def write_tasks(path: Union[str, Path], tasks: Sequence[Dict[str, Any]]) -> None:
     """Write ``tasks`` as JSONL atomically (a crash leaves no half-written queue)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks), encoding="utf8")
-    os.replace(tmp, path)
+    write_text(path, "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks))
 
 
 def review_queue(predictions: Sequence[Prediction], n: int, lang: str = "en") -> List[Dict[str, Any]]:

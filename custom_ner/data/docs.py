@@ -1,5 +1,4 @@
 """Building spaCy Docs from parsed records and reading/writing DocBins."""
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator, List, Sequence, Tuple, Union
@@ -7,6 +6,7 @@ from typing import Iterable, Iterator, List, Sequence, Tuple, Union
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 
+from .files import write_whole
 from .tags import Span as TokenSpan
 
 
@@ -48,12 +48,7 @@ def group(items: Iterable, n: int, boundaries: Iterable[bool]) -> Iterator[list]
 
 def write_docbin(docs: Iterable[Doc], path: Union[str, Path]) -> Path:
     """Save ``docs`` (with their user data) atomically: a crash leaves the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    DocBin(docs=docs, store_user_data=True).to_disk(tmp)
-    os.replace(tmp, path)
-    return path
+    return write_whole(path, DocBin(docs=docs, store_user_data=True).to_disk)
 
 
 def label_counts(docs: Iterable[Doc]) -> Counter:

@@ -5,12 +5,11 @@ Every converter reports bad input as ``FILE:LINE: reason``. Parsers raise
 :class:`ConversionError` (strict, the default) or hands it to :class:`Rejects`
 (``--lenient``), which writes the record out so nothing is dropped silently.
 """
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-import srsly
+from .files import write_jsonl
 
 
 class ConversionError(ValueError):
@@ -62,10 +61,7 @@ class Rejects:
         """
         out = rejects_path(output)
         if self.records:
-            tmp = out.with_name(f".{out.name}.tmp")
-            srsly.write_jsonl(tmp, self.records)
-            os.replace(tmp, out)  # atomic: never a half-written rejects file
-            return out
+            return write_jsonl(out, self.records)  # whole: never a half-written rejects file
         if out.exists():
             out.unlink()
         return None

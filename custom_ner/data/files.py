@@ -6,8 +6,9 @@ from typing import Any, Callable, Iterable, Union
 import srsly
 
 
-def _replace(path: Union[str, Path], write: Callable[[Path], Any]) -> Path:
-    """``write`` a temporary file beside ``path`` (parents made), then move it over ``path``."""
+def write_whole(path: Union[str, Path], write: Callable[[Path], Any]) -> Path:
+    """``write`` a temporary file beside ``path`` (parents made), then move it over ``path``;
+    the writers below and any other (a DocBin's ``to_disk``) go through it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -22,14 +23,14 @@ def _replace(path: Union[str, Path], write: Callable[[Path], Any]) -> Path:
 
 def write_json(path: Union[str, Path], data: Any) -> Path:
     """``data`` as JSON at ``path``."""
-    return _replace(path, lambda tmp: srsly.write_json(tmp, data))
+    return write_whole(path, lambda tmp: srsly.write_json(tmp, data))
 
 
 def write_jsonl(path: Union[str, Path], records: Iterable[Any]) -> Path:
     """``records`` as JSON lines at ``path``."""
-    return _replace(path, lambda tmp: srsly.write_jsonl(tmp, records))
+    return write_whole(path, lambda tmp: srsly.write_jsonl(tmp, records))
 
 
 def write_text(path: Union[str, Path], text: str) -> Path:
     """``text`` as UTF-8 at ``path``."""
-    return _replace(path, lambda tmp: tmp.write_text(text, encoding="utf8"))
+    return write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf8"))

@@ -15,9 +15,9 @@ from spacy.vocab import Vocab
 
 from ..data.docs import doc_from_sentences, group, read_docbin, write_docbin
 from ..data.errors import RecordError, Rejects
+from ..data.files import write_jsonl
 from .gmb import read_csv
 from .iob import read_iob
-from ..data.files import write_jsonl
 from ..data.labels import LabelMap
 from ..data.lines import check_file
 from .nemo import read_nemo, write_nemo
