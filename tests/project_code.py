@@ -13,7 +13,7 @@ import re
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterator, List, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "custom_ner"
@@ -151,10 +151,11 @@ def needed_deps(command: Dict, project_dir: Path = ROOT) -> Set[str]:
     return closure(command_roots(command, project_dir))
 
 
-def load_project(project_dir: Path = ROOT) -> Dict:
+def load_project(project_dir: Path = ROOT, overrides: Optional[Dict[str, Any]] = None) -> Dict:
+    """project.yml with its variables filled in (``{"vars.NAME": value}`` overrides them)."""
     from weasel.util import load_project_config
 
-    return load_project_config(project_dir)
+    return load_project_config(project_dir, overrides=overrides or {})
 
 
 def projects() -> List[Tuple[Path, Dict]]:

@@ -1,16 +1,13 @@
 """Training runs: the summary logger (a registered logger, not a patch of spaCy's loop)
 and the command line's config overrides."""
 import shlex
-from pathlib import Path
 
 import pytest
 import srsly
 from spacy.util import load_config, registry
-from weasel.util import load_project_config
 
 from custom_ner.training.run import config_overrides
-
-ROOT = Path(__file__).parent.parent
+from project_code import ROOT, load_project
 
 
 def test_summary_logger_counts_every_step_and_keeps_the_last_evaluation(tmp_path):
@@ -43,10 +40,9 @@ def test_config_overrides_take_cli_arguments_and_the_step_shortcuts():
         "components.tok2vec.model.embed.rows": [10000, 2000, 5000, 5000]}
 
 
-
 def step_max_steps(step, overrides):
     """The training.max_steps a step's train.py command sets (None: the config's)."""
-    project = load_project_config(ROOT, overrides=overrides)
+    project = load_project(ROOT, overrides)
     args = shlex.split(next(c for c in project["commands"] if c["name"] == step)["script"][0])
     option = {key: value for key, value in zip(args, args[1:]) if key.startswith("--")}
     dotted = [arg for key, value in option.items() if "." in key for arg in (key, value)]
@@ -55,7 +51,7 @@ def step_max_steps(step, overrides):
 
 def test_the_base_training_stops_before_train_cpu_and_a_quick_run_shortens_both():
     config_steps = load_config(ROOT / "configs" / "cpu.cfg")["training"]["max_steps"]
-    defaults = load_project_config(ROOT)["vars"]
+    defaults = load_project()["vars"]
     assert step_max_steps("train-cpu-base", {}) == defaults["base_max_steps"] < config_steps
     assert step_max_steps("train-cpu", {}) is None  # the config's length
     quick = {"vars.cpu_max_steps": 200}
