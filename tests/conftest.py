@@ -2,6 +2,7 @@
 import hashlib
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Tuple
 
@@ -41,6 +42,15 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+def wait_ready(client, seconds: float = 300) -> None:
+    """Wait for a service under test to answer /ready with 200: its worker process
+    starts a fresh interpreter, which takes long on a busy machine."""
+    deadline = time.time() + seconds
+    while client.get("/ready").status_code != 200:
+        assert time.time() < deadline, client.get("/ready").json()
+        time.sleep(0.05)
 
 
 def real_data_or_skip(*parts: str) -> Path:

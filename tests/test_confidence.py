@@ -21,7 +21,7 @@ from custom_ner.data.docs import read_docbin
 from custom_ner.data.errors import ConversionError
 from custom_ner.loading import load_pipeline
 
-from conftest import NER_TRAIN, ROOT
+from conftest import NER_TRAIN, ROOT, wait_ready
 
 TEXTS = [t for t, _ in NER_TRAIN] + ["Nothing here at all.", "Rita Moreno visited Lisbon and met Acme staff."]
 
@@ -180,11 +180,7 @@ def test_annotator_refuses_a_threshold_outside_0_to_1(tiny_ner, texts_file, tmp_
 
 def test_rest_service_returns_scores_and_honours_min_confidence(tiny_ner):
     with TestClient(create_app(tiny_ner, Limits())) as client:
-        for _ in range(200):
-            if client.get("/ready").status_code == 200:
-                break
-            import time
-            time.sleep(0.05)
+        wait_ready(client)
         body = client.post("/ents", json={"texts": TEXTS}).json()
         ents = [e for r in body["results"] for e in r["ents"]]
         assert ents and all(0 <= e["score"] <= 1 for e in ents)

@@ -18,18 +18,11 @@ from custom_ner.apps.servers import free_port, start_server
 from custom_ner.apps.service import Combiner, Limits, create_app
 from custom_ner.loading import load_pipeline
 
-from conftest import ROOT, TINY_TEXTS
+from conftest import ROOT, TINY_TEXTS, wait_ready
 
 LIMITS = Limits(max_texts=4, max_chars=200, max_body_bytes=2_000, batch_size=8)
 ODD_TEXTS = ["", " ", "\x00\x01\x07\x1b[31m", "\u202eAAPL\u202c", "\ufeffApple", "e\u0301\u0301\u0301",
              "\U0001F469\u200d\U0001F4BB $AMD \U0001F680", "\r\n\t\v\f", "\u2028London\u2029", "\U000E0001"]
-
-
-def wait_ready(client, seconds: float = 60):
-    deadline = time.time() + seconds
-    while client.get("/ready").status_code != 200:
-        assert time.time() < deadline, client.get("/ready").json()
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,27 @@ def test_patterns_follow_the_guidelines(table):
     ]
 
 
+def test_reuters_index_codes_and_toronto_share_classes_are_tickers_but_file_types_are_not(table):
+    ann = TickerAnnotator(table)
+    text = "The Dow Jones Transportation average .DJT and the Nikkei .N225 fell; so did the S&P 500 .SPX."
+    assert found(ann, text) == [(".DJT", "index"), (".N225", "index"), (".SPX", "index")]
+    assert found(ann, "built on Microsoft .NET. Open report.PDF or the .PDF file") == []
+    assert found(ann, "Great-West Lifeco (TSX: GWO-PRI.TO) and a REIT (REI-UN.TO)") == [
+        ("GWO-PRI.TO", "exchange"), ("REI-UN.TO", "ric")]
+    assert canonicalize("GWO-PRI.TO", table, "(TSX: ")[0] == "TSX:GWO.PRI"
+    assert canonicalize("REI-UN.TO", table, "(")[0] == "TSX:REI.UN"
+
+
+def test_a_listed_symbol_before_its_company_name_is_a_ticker_unless_the_name_begins_with_it(table):
+    ann = TickerAnnotator(SymbolTable({**table.entries, "UNF": ("NYSE", "Unifirst Corporation"),
+                                       "PBF": ("NYSE", "PBF Energy Inc.")}))
+    assert found(ann, "UNF Unifirst Corp. Bid Size") == [("UNF", "name")]
+    assert found(ann, "AAPL Apple Inc. Last Price") == [("AAPL", "name")]
+    assert found(ann, "PBF Energy: A Mexican bet") == []  # the symbol is the name
+    assert found(ann, "AAPL fell while Apple rose") == []  # not followed by the name
+    assert found(ann, "ZXZZT Nasdaq Test") == []  # not listed
+
+
 def test_non_tickers_and_introduced_abbreviations_are_not_tickers(table):
     ann = TickerAnnotator(table.__class__({**table.entries, "CEO": ("NYSE", "x"), "WTO": ("NYSE", "y")}))
     assert found(ann, "the company (CEO) said") == []
@@ -124,6 +145,26 @@ def test_linker_sets_kb_id_and_company(linker_nlp):
         ("AAPL", "TICKER", "NASDAQ:AAPL", "Apple Inc."),  # a pattern match replaces the ORG
         ("AMD", "TICKER", "NASDAQ:AMD", "Advanced Micro Devices, Inc."),  # the model's TICKER is linked too
     ]
+
+
+def test_an_entity_a_match_overlaps_keeps_the_part_outside_it(table):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ORG", "pattern": p} for p in (
+        "AAPL Apple Inc.", "Dell Inc. ( DELL.O )", "Apple ( $ AAPL )")])
+    nlp.add_pipe("custom_ner_ticker_linker").initialize(table=table)
+    labels = lambda text: [(e.text, e.label_) for e in nlp(text).ents]  # noqa: E731
+    assert labels("AAPL Apple Inc. Volume") == [("AAPL", "TICKER"), ("Apple Inc.", "ORG")]
+    assert labels("Dell Inc. (DELL.O) rose") == [("Dell Inc.", "ORG"), ("DELL.O", "TICKER")]
+    assert labels("Apple ($AAPL) fell") == [("Apple", "ORG"), ("AAPL", "TICKER")]
+
+
+def test_a_link_the_model_tags_as_a_ticker_is_no_entity(table):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "TICKER", "pattern": [{"TEXT": {"REGEX": "^(https?:|www[.])"}}]},
+                                               {"label": "TICKER", "pattern": "AMD"}])
+    nlp.add_pipe("custom_ner_ticker_linker").initialize(table=table)
+    doc = nlp("AMD up 3% https://t.co/xvJ0crnQpx www.example.com")
+    assert [(e.text, e.label_) for e in doc.ents] == [("AMD", "TICKER")]
 
 
 def test_linker_without_add_matches_only_links(table):

@@ -1,7 +1,8 @@
 """Precision and recall of the TICKER rules against the gold TICKER spans.
 
 Exact character-offset matches; reported overall and per pattern (cashtag, exchange
-prefix, Reuters code, parenthesised symbol, hashtag), with the false positives and
+prefix, Reuters code, index code, parenthesised symbol, hashtag, symbol before its
+company's name), with the false positives and
 misses written out for reading. The gold file is read by the project's Prodigy reader.
 """
 from collections import Counter

@@ -7,8 +7,11 @@ The rules live here, not elsewhere, because the shipped component applies them.
 
 Patterns (PATTERNS, after ner_gold/GUIDELINES.md: the "$" of a cashtag and the
 exchange prefix are outside the span, a Reuters suffix is inside): cashtag, exchange
-prefix, Reuters instrument code, a listed symbol in parentheses after a name that is
-not its initials, a listed symbol as a hashtag. :class:`TickerAnnotator` applies them.
+prefix, Reuters instrument code (with a Toronto preferred-share or unit class:
+"GWO-PRI.TO", "REI-UN.TO"), a Reuters index code (".DJI", ".SPX", its dot inside the
+span), a listed symbol in parentheses after a name that is not its initials, a listed
+symbol as a hashtag; and a listed symbol written just before its company's name
+("UNF Unifirst Corp. Bid Size", as stock bots post). :class:`TickerAnnotator` applies them.
 
 Canonical forms (``ent.kb_id_``):
 - ``EXCHANGE:SYMBOL`` when the exchange is known: from an exchange prefix in the text
@@ -55,7 +58,9 @@ RIC_SUFFIXES: Dict[str, str] = {
     "SA": "B3", "MX": "BMV", "JO": "JSE", "J": "JSE", "AU": "ASX",
 }
 
-_RIC = re.compile(r"^(?P<base>[A-Z0-9]{1,6}[a-z]?(?:\.[A-Z])?)\.(?P<suffix>[A-Z]{1,2})$")
+# a Toronto preferred share or trust unit: GWO-PRI.TO, REI-UN.TO (normalized GWO.PRI.TO)
+_TSX_CLASS = r"PR[A-Z]{0,2}|UN"
+_RIC = re.compile(r"^(?P<base>[A-Z0-9]{1,6}[a-z]?(?:\.(?:[A-Z]|" + _TSX_CLASS + r"))?)\.(?P<suffix>[A-Z]{1,2})$")
 _PREFIX = re.compile(r"(?P<exchange>[A-Za-z][A-Za-z ]{1,24}?)\s*:\s*$")
 
 #: Upper-case abbreviations that are not trading symbols where the text does not mark
@@ -67,9 +72,12 @@ NON_TICKERS: Set[str] = set(
     VP WSJ WHO YOY YTD ATH CPI PPI ECB OPEC NATO EDT DOW""".split()
 )
 
+_NOT_INDEXES = "|".join("""NET COM ORG GOV EDU MIL EXE DLL BAT TXT PDF DOC DOCX XLS XLSX PPT PPTX CSV XML JSON
+    HTML HTM JPG JPEG PNG GIF SVG ZIP RAR MP3 MP4 WAV AVI MOV MKV ISO APK DMG BIN DAT LOG INI CFG""".split())
+
 _EXCHANGE_WORDS = sorted({*EXCHANGE_ALIASES, "Nasdaq", "NasdaqGS", "NasdaqGM", "NasdaqCM", "NYSE American",
                           "NYSE Arca", "NYSE MKT", "Symbol", "Ticker", "ticker", "symbol"}, key=len, reverse=True)
-_SYMBOL = r"[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z]{1,2})?"
+_SYMBOL = r"[A-Z][A-Z0-9]{0,5}(?:-(?:" + _TSX_CLASS + r"))?(?:[.\-][A-Z]{1,2})?"
 _RIC_SUFFIX = "|".join(sorted(RIC_SUFFIXES, key=len, reverse=True))
 
 # (name, regex with a group "sym", needs the symbol table to confirm a bare symbol)
@@ -77,10 +85,16 @@ PATTERNS: List[Tuple[str, "re.Pattern[str]", bool]] = [
     ("cashtag", re.compile(r"(?<![\w$])\$(?P<sym>[A-Za-z]{1,6}(?:[._\-][A-Za-z]{1,3})?)(?![\w$])"), False),
     ("exchange", re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _EXCHANGE_WORDS)
                             + r")\s*:\s*(?P<sym>" + _SYMBOL + r")(?![\w])"), False),
-    ("ric", re.compile(r"(?<![\w.$])(?P<sym>[A-Z0-9]{1,6}[a-z]?(?:\.[A-Z])?\.(?:" + _RIC_SUFFIX + r"))(?![\w.])"), False),
+    ("ric", re.compile(r"(?<![\w.$])(?P<sym>[A-Z0-9]{1,6}[a-z]?(?:-(?:" + _TSX_CLASS + r"))?(?:\.[A-Z])?\.(?:"
+                       + _RIC_SUFFIX + r"))(?![\w.])"), False),
+    # Reuters news writes the code of an index after its name: "the S&P 500 .SPX rose";
+    # file types and .NET, written the same way in other text, are not indexes
+    ("index", re.compile(r"(?<![\w.$/])(?P<sym>\.(?!(?:" + _NOT_INDEXES + r")(?!\w))[A-Z][A-Z0-9]{2,7})(?!\w|\.\w)"), False),
     ("paren", re.compile(r"[A-Za-z.,'&]\s\((?P<sym>[A-Z]{1,5}(?:\.[A-Z])?)\)"), True),
     ("hashtag", re.compile(r"(?<![\w#])#(?P<sym>[A-Z]{2,5})(?![\w])"), True),
 ]
+# a symbol and the word after it, for the symbol-before-its-company's-name rule
+_BEFORE_NAME = re.compile(r"(?<![\w$#.&-])(?P<sym>[A-Z][A-Z0-9]{0,4})(?=\s+(?P<next>[A-Za-z][\w'&-]*))")
 
 
 @dataclass(frozen=True)
@@ -187,7 +201,22 @@ class TickerAnnotator:
                     continue
                 found.append(TickerMatch(start, end, name))
                 taken.update(range(start, end))
+        for m in _BEFORE_NAME.finditer(text):
+            start, end = m.span("sym")
+            if not taken.intersection(range(start, end)) and self.names_its_company(m.group("sym"), m.group("next")):
+                found.append(TickerMatch(start, end, "name"))
+                taken.update(range(start, end))
         return sorted(found, key=lambda t: t.start)
+
+    def names_its_company(self, symbol: str, next_word: str) -> bool:
+        """True when ``next_word`` begins the name of the company listed as ``symbol`` and
+        that name does not begin with the symbol itself ("BP p.l.c.", "PBF Energy": there
+        the symbol is the name)."""
+        entry = self.table.get(symbol)
+        if symbol in self.non_tickers or entry is None or not entry[1]:
+            return False
+        first = company_short_name(entry[1]).split()[0].strip(",.").lower()
+        return first != symbol.lower() and first == next_word.lower()
 
     def aligned(self, doc: Doc, label: str = "TICKER") -> Tuple[List[Tuple[Span, TickerMatch]], List[TickerMatch]]:
         """TICKER spans on ``doc``'s tokens with the match each came from, and the
@@ -226,6 +255,7 @@ _COMPANY_SUFFIX = re.compile(
     r"[,.]?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|plc|PLC|LLC|L\.P|LP|N\.V|S\.A|AG|SE"
     r"|Holdings?|Group|Global|International|Technologies|Enterprises|Trust|Bancorp|Financial|Brands|Industries"
     r"|Partners|Class\s+\w+)\b.*$")
+_URL = re.compile(r"^(?:[a-z][a-z+.-]*://|www\.)", re.IGNORECASE)
 # words that make a text one about companies and markets
 _MARKET_WORDS = re.compile(
     r"\b(?:shares?|stocks?|earnings|revenue|quarter|investors?|analysts?|NYSE|Nasdaq|dividend|valuation|IPO"
@@ -247,6 +277,11 @@ class TickerLinker:
     Reuters code, a listed symbol in parentheses or as a hashtag) a TICKER, replacing
     overlapping entities: on ner_gold dev the patterns are more precise than the
     statistical model on these forms, and the model still finds the bare symbols.
+
+    A TICKER the model made on a link ("https://t.co/..."; tweets end with them) is dropped.
+
+    An entity a match overlaps keeps what lies outside it ("UNF Unifirst Corp." read as
+    one ORG: "UNF" becomes the TICKER, "Unifirst Corp." stays ORG).
 
     With ``unlisted_label`` (the TICKER guard), a TICKER the model made on a symbol the
     table does not list, and no pattern confirms, gets that label instead: on CoNLL-2003
@@ -283,13 +318,14 @@ class TickerLinker:
             matches = [span for span, _ in found]
             rules = {(span.start, span.end): match.pattern for span, match in found}
             covered = {i for span in matches for i in range(span.start, span.end)}
-            ents = sorted([e for e in ents if not covered.intersection(range(e.start, e.end))] + matches,
-                          key=lambda span: span.start)
+            ents = sorted([piece for e in ents for piece in outside(e, covered)] + matches, key=lambda span: span.start)
         linked = []
         extras = []
         for ent in ents:
             if ent.label_ != self.label:
                 linked.append(ent)
+                continue
+            if _URL.match(ent.text):  # a link is never a symbol: no entity at all
                 continue
             if self.unlisted_label and (ent.start, ent.end) not in rules and ent.text not in self.table:
                 linked.append(Span(doc, ent.start, ent.end, label=self.unlisted_label))
@@ -352,6 +388,32 @@ class TickerLinker:
 
 
 FACTORY = "custom_ner_ticker_linker"
+
+
+def outside(ent: Span, covered: Set[int]) -> List[Span]:
+    """The parts of ``ent`` outside the ``covered`` token indices, with the same label,
+    without the punctuation and symbols at their edges (GUIDELINES.md: spans hold none)."""
+    if not covered.intersection(range(ent.start, ent.end)):
+        return [ent]
+    parts, start = [], None
+    for i in range(ent.start, ent.end + 1):
+        if i < ent.end and i not in covered:
+            start = i if start is None else start
+            continue
+        if start is not None:
+            end = i
+            while start < end and not _has_alnum(ent.doc[start].text):
+                start += 1
+            while end > start and not _has_alnum(ent.doc[end - 1].text):
+                end -= 1
+            if start < end:
+                parts.append(Span(ent.doc, start, end, label=ent.label, kb_id=ent.kb_id))
+            start = None
+    return parts
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def make_ticker_linker(nlp: Language, name: str, *, label: str, prefix_chars: int, add_matches: bool,
