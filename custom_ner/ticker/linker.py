@@ -273,15 +273,14 @@ def company_short_name(company: str) -> str:
 class TickerLinker:
     """Sets ``kb_id_`` and ``_.company`` of every TICKER entity from a symbol table.
 
-    With ``add_matches`` it first makes every pattern match (cashtag, exchange prefix,
-    Reuters code, a listed symbol in parentheses or as a hashtag) a TICKER, replacing
-    overlapping entities: on ner_gold dev the patterns are more precise than the
-    statistical model on these forms, and the model still finds the bare symbols.
+    With ``add_matches`` it first makes every pattern match (PATTERNS and the symbol
+    before its company's name) a TICKER, taking its tokens from any entity it overlaps:
+    on ner_gold dev the patterns are more precise than the statistical model on these
+    forms, and the model still finds the bare symbols. The overlapped entity keeps what
+    lies outside the match ("UNF Unifirst Corp." read as one ORG: "UNF" becomes the
+    TICKER, "Unifirst Corp." stays ORG).
 
     A TICKER the model made on a link ("https://t.co/..."; tweets end with them) is dropped.
-
-    An entity a match overlaps keeps what lies outside it ("UNF Unifirst Corp." read as
-    one ORG: "UNF" becomes the TICKER, "Unifirst Corp." stays ORG).
 
     With ``unlisted_label`` (the TICKER guard), a TICKER the model made on a symbol the
     table does not list, and no pattern confirms, gets that label instead: on CoNLL-2003
