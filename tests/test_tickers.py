@@ -239,6 +239,16 @@ def test_silver_rehearsal_mode_keeps_predictions_but_not_unconfirmed_tickers(tab
     ]
 
 
+def test_silver_rehearsal_keeps_the_part_of_a_prediction_outside_a_rule_match(table):
+    nlp = spacy.blank("en")
+    predicted = nlp.make_doc("AAPL Apple Inc. Volume")
+    predicted.ents = [Span(predicted, 0, 3, "ORG")]  # the symbol and the name read as one ORG
+    doc = nlp.make_doc(predicted.text)
+    tickers, _ = TickerAnnotator(table).spans(doc)
+    silver_doc(doc, tickers, "rehearsal", predicted)
+    assert [(e.text, e.label_) for e in doc.ents] == [("AAPL", "TICKER"), ("Apple Inc.", "ORG")]
+
+
 def test_silver_rehearsal_needs_a_prediction(table):
     doc = spacy.blank("en").make_doc("Buy $AAPL")
     with pytest.raises(ValueError, match="rehearsal mode needs"):

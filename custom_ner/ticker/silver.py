@@ -30,7 +30,7 @@ from ..data.lines import check_file
 from ..formats.sampling import sample
 from ..formats.unlabelled import Excluder, jsonl_texts
 from ..loading import load_pipeline
-from .linker import TickerAnnotator
+from .linker import TickerAnnotator, outside
 from .symbols import load_table
 
 PathLike = Union[str, Path]
@@ -59,10 +59,11 @@ def silver_doc(doc: Doc, tickers: Sequence[Span], mode: str, predicted: Optional
             missing.append(span)
             covered.update(range(span.start, span.end))
     for ent in predicted.ents:
-        if covered.intersection(range(ent.start, ent.end)):
-            continue
-        span = Span(doc, ent.start, ent.end, label=ent.label_)
-        (missing if ent.label_ == label else keep).append(span)
+        # an entity read across a match keeps its part outside it, as the linker does:
+        # "HD Home Depot, Inc." predicted as one ORG is TICKER "HD" + ORG "Home Depot, Inc.",
+        # not a TICKER followed by a company name taught as "O"
+        for span in outside(Span(doc, ent.start, ent.end, label=ent.label_), covered):
+            (missing if span.label_ == label else keep).append(span)
     doc.set_ents(keep, missing=missing, default="outside")
     return doc
 
