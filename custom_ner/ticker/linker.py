@@ -22,6 +22,7 @@ The company name the directory gives for the symbol is ``ent._.company`` (None i
 """
 import re
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, Union
 
@@ -299,12 +300,11 @@ class TickerLinker:
                  company_label: Optional[str] = None) -> None:
         self.name = name
         self.company_label = company_label
-        self.company_names: Set[str] = set()
         self.label = label
         self.prefix_chars = prefix_chars
         self.add_matches = add_matches
         self.unlisted_label = unlisted_label
-        self.table = SymbolTable()
+        self.set_table(SymbolTable())
         for extension in ("company", "ticker_rule"):
             if not Span.has_extension(extension):
                 Span.set_extension(extension, default=None)
@@ -313,7 +313,7 @@ class TickerLinker:
         ents = list(doc.ents)
         rules: Dict[Tuple[int, int], str] = {}
         if self.add_matches:
-            found, _ = TickerAnnotator(self.table).aligned(doc, self.label)
+            found, _ = self.annotator.aligned(doc, self.label)
             matches = [span for span, _ in found]
             rules = {(span.start, span.end): match.pattern for span, match in found}
             covered = {i for span in matches for i in range(span.start, span.end)}
@@ -361,7 +361,8 @@ class TickerLinker:
 
     def set_table(self, table: SymbolTable) -> None:
         self.table = table
-        self.company_names = {name for name in (company_short_name(company) for _, company in table.entries.values()
+        self.annotator = TickerAnnotator(table)  # built once per table, not once per doc
+        self.company_names: Set[str] = {name for name in (company_short_name(company) for _, company in table.entries.values()
                                                 if company) if len(name) > 2}
 
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None,
@@ -394,25 +395,14 @@ def outside(ent: Span, covered: Set[int]) -> List[Span]:
     without the punctuation and symbols at their edges (GUIDELINES.md: spans hold none)."""
     if not covered.intersection(range(ent.start, ent.end)):
         return [ent]
-    parts, start = [], None
-    for i in range(ent.start, ent.end + 1):
-        if i < ent.end and i not in covered:
-            start = i if start is None else start
+    parts = []
+    for is_covered, run in groupby(range(ent.start, ent.end), key=covered.__contains__):
+        if is_covered:
             continue
-        if start is not None:
-            end = i
-            while start < end and not _has_alnum(ent.doc[start].text):
-                start += 1
-            while end > start and not _has_alnum(ent.doc[end - 1].text):
-                end -= 1
-            if start < end:
-                parts.append(Span(ent.doc, start, end, label=ent.label, kb_id=ent.kb_id))
-            start = None
+        wordy = [i for i in run if any(ch.isalnum() for ch in ent.doc[i].text)]
+        if wordy:  # from the first to the last token with a letter or digit
+            parts.append(Span(ent.doc, wordy[0], wordy[-1] + 1, label=ent.label, kb_id=ent.kb_id))
     return parts
-
-
-def _has_alnum(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
 
 
 def make_ticker_linker(nlp: Language, name: str, *, label: str, prefix_chars: int, add_matches: bool,
